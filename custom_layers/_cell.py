@@ -1,0 +1,272 @@
+"""The plumbing every hand-written cell shares: weights, dropout, config.
+
+A subclass declares its gates and writes `call` as the lecture's equations;
+this base creates the fused weights in Keras's layout, applies dropout masks
+and serializes the constructor arguments.
+"""
+
+import numpy as np
+from keras import activations
+from keras import constraints
+from keras import initializers
+from keras import layers
+from keras import ops
+from keras import random
+from keras import regularizers
+
+# `keras.layers.RNN` prepares dropout masks once per sequence (before its
+# loop, so the loop stays free of random numbers, which JAX's scan requires)
+# only for cells that inherit this mixin. Keras does not export it publicly.
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from custom_layers import _checks
+
+
+class RecurrentCell(layers.Layer, DropoutRNNCell):
+    """Base class of the hand-written cells (not used directly).
+
+    Weights follow Keras's fused layout so that `set_weights` works in both
+    directions between a cell here and its built-in counterpart:
+    `kernel` (input_dim, G * units) acts on the input x_t, `recurrent_kernel`
+    (units, G * units) on the previous state h_{t-1}, and `bias`
+    (`bias_shape`), with the G gates side by side in the order `gate_names`.
+
+    Subclasses set `gate_names` and `state_count`, may override `bias_shape`
+    and `bias_initializer_for_build`, and implement `call`.
+
+    Args:
+        units: Positive integer, the number of hidden units (the size of h).
+        activation: Activation of the state (or candidate). Default `"tanh"`.
+        use_bias: Whether the cell has biases. Default `True`.
+        kernel_initializer: Initializer for `kernel`. Default
+            `"glorot_uniform"`.
+        recurrent_initializer: Initializer for `recurrent_kernel`. Default
+            `"orthogonal"`.
+        bias_initializer: Initializer for `bias`. Default `"zeros"`.
+        kernel_regularizer: Regularizer for `kernel`. Default `None`.
+        recurrent_regularizer: Regularizer for `recurrent_kernel`.
+        bias_regularizer: Regularizer for `bias`.
+        kernel_constraint: Constraint for `kernel`.
+        recurrent_constraint: Constraint for `recurrent_kernel`.
+        bias_constraint: Constraint for `bias`.
+        dropout: Float in [0, 1), fraction of the input units to drop. The
+            same mask is used at every time step of a sequence.
+        recurrent_dropout: Float in [0, 1), fraction of the state units to
+            drop in the recurrent connection (same mask at every step).
+        seed: Random seed for the dropout masks.
+    """
+
+    gate_names = ("",)
+    state_count = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = _checks.check_positive_int("units", units)
+        self.activation = _checks.get_activation("activation", activation)
+        self.use_bias = bool(use_bias)
+
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+        self.dropout = _checks.check_rate("dropout", dropout)
+        self.recurrent_dropout = _checks.check_rate(
+            "recurrent_dropout", recurrent_dropout
+        )
+        self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed=seed)
+
+        if self.state_count == 1:
+            self.state_size = self.units
+        else:
+            self.state_size = [self.units] * self.state_count
+        self.output_size = self.units
+
+    @property
+    def bias_shape(self):
+        return (len(self.gate_names) * self.units,)
+
+    def bias_initializer_for_build(self, shape, dtype=None):
+        """The initializer `build` gives the bias (LSTM adds its forget 1s)."""
+        return self.bias_initializer(shape, dtype=dtype)
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"Cell '{self.name}' needs a known feature size (the last "
+                f"axis of its input), got shape {tuple(input_shape)}."
+            )
+        fused_units = len(self.gate_names) * self.units
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], fused_units),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, fused_units),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=self.bias_shape,
+                name="bias",
+                initializer=self.bias_initializer_for_build,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+
+    def apply_dropout(self, inputs, previous_state, training):
+        """Multiplies x_t and h_{t-1} by their dropout masks when training.
+
+        The masks are made once per sequence (the same units are dropped at
+        every step), as in Keras's built-in cells; inference is unaffected.
+        Returns the two tensors, unchanged when not training.
+        """
+        if training:
+            input_mask = self.get_dropout_mask(inputs)
+            if input_mask is not None:
+                inputs = inputs * input_mask
+            state_mask = self.get_recurrent_dropout_mask(previous_state)
+            if state_mask is not None:
+                previous_state = previous_state * state_mask
+        return inputs, previous_state
+
+    def get_initial_state(self, batch_size=None):
+        return [
+            ops.zeros((batch_size, self.units), dtype=self.compute_dtype)
+            for _ in range(self.state_count)
+        ]
+
+    def gate_weights(self):
+        """Returns the per-gate weights under the lecture's names.
+
+        `U_g` acts on the input and `W_g` on the previous state, as in the
+        lecture's a_t = U x_t + W h_{t-1} + b (the suffix names the gate;
+        the Elman cell has a single unsuffixed U, W, b). Matrices are in
+        Keras's row-vector orientation: the code computes `x_t @ U_g`, the
+        lecture writes U_g x_t with U_g transposed. A cell with two bias
+        rows (GRU with `reset_after=True`) also returns `b_g_recurrent`.
+
+        Returns:
+            A dict of NumPy arrays, in gate order.
+        """
+        if not self.built:
+            raise ValueError(
+                f"Cell '{self.name}' has no weights yet: call it (or the "
+                "layer that holds it) on an input, or call build(), first."
+            )
+        count = len(self.gate_names)
+        input_weights = np.split(ops.convert_to_numpy(self.kernel), count, 1)
+        state_weights = np.split(
+            ops.convert_to_numpy(self.recurrent_kernel), count, 1
+        )
+        if self.use_bias:
+            bias = np.atleast_2d(ops.convert_to_numpy(self.bias))
+            biases = np.split(bias, count, axis=1)
+        weights = {}
+        for index, gate in enumerate(self.gate_names):
+            suffix = f"_{gate}" if gate else ""
+            weights[f"U{suffix}"] = input_weights[index]
+            weights[f"W{suffix}"] = state_weights[index]
+            if self.use_bias:
+                weights[f"b{suffix}"] = biases[index][0]
+                if bias.shape[0] == 2:
+                    weights[f"b{suffix}_recurrent"] = biases[index][1]
+        return weights
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(
+                self.kernel_initializer
+            ),
+            "recurrent_initializer": initializers.serialize(
+                self.recurrent_initializer
+            ),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "recurrent_regularizer": regularizers.serialize(
+                self.recurrent_regularizer
+            ),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(
+                self.recurrent_constraint
+            ),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}
+
+
+class GatedRecurrentCell(RecurrentCell):
+    """A cell with gates squashed by a `recurrent_activation` (LSTM, GRU).
+
+    The first three arguments keep Keras's positional order
+    (units, activation, recurrent_activation).
+
+    Args:
+        units: Positive integer, the number of hidden units.
+        activation: Activation of the candidate and output. Default `"tanh"`.
+        recurrent_activation: Activation of the gates. Default `"sigmoid"`.
+        **kwargs: The other arguments of `RecurrentCell`.
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = _checks.get_activation(
+            "recurrent_activation", recurrent_activation
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "recurrent_activation": activations.serialize(
+                self.recurrent_activation
+            ),
+        }

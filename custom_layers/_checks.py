@@ -1,0 +1,75 @@
+"""Argument and input validation shared by every cell and layer.
+
+Each check raises a `ValueError` that says what was wrong and what is
+expected, so a student sees the cause of a mistake instead of a traceback from
+deep inside a backend.
+"""
+
+from keras import activations
+
+
+def check_positive_int(name, value):
+    """Returns `value` if it is a positive integer, else raises `ValueError`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer, got {value!r}."
+        )
+    return value
+
+
+def check_rate(name, value):
+    """Returns `value` as a float if it is a dropout rate in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(
+            f"`{name}` must be a float in [0, 1) (the fraction of units to "
+            f"drop), got {value!r}."
+        )
+    if not 0.0 <= value < 1.0:
+        raise ValueError(
+            f"`{name}` must be in [0, 1) (the fraction of units to drop), "
+            f"got {value}."
+        )
+    return float(value)
+
+
+def get_activation(name, identifier):
+    """Resolves an activation like `keras.activations.get`, with a clear error.
+
+    `None` means the identity, as in Keras.
+    """
+    try:
+        return activations.get(identifier)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"Unknown activation {identifier!r} for `{name}`. Expected the "
+            "name of a Keras activation (e.g. 'tanh', 'sigmoid', 'relu', "
+            "'linear'), a callable, or None."
+        ) from None
+
+
+def check_sequence_shape(layer_name, shape):
+    """Checks that a sequence layer's input is (batch, timesteps, features)."""
+    if len(shape) != 3:
+        raise ValueError(
+            f"Layer '{layer_name}' expects a 3-D input of shape "
+            f"(batch, timesteps, features), got an input of rank {len(shape)} "
+            f"with shape {tuple(shape)}. For a single sequence add a batch "
+            "axis (x[None]); for one feature per step add a last axis "
+            "(x[..., None])."
+        )
+    if shape[-1] is None:
+        raise ValueError(
+            f"Layer '{layer_name}' needs a known feature size (the last axis "
+            f"of its input), got shape {tuple(shape)}."
+        )
+
+
+def check_feature_size(layer_name, built_size, shape):
+    """Checks that the feature size still matches the built kernel."""
+    if shape[-1] is not None and shape[-1] != built_size:
+        raise ValueError(
+            f"Layer '{layer_name}' was built for inputs with {built_size} "
+            f"features, got an input of shape {tuple(shape)} with "
+            f"{shape[-1]} features. A recurrent layer's weights fix the "
+            "feature size; use a new layer for the new size."
+        )

@@ -1,0 +1,133 @@
+"""The sequence layer every hand-written cell is wrapped in.
+
+`keras.layers.SimpleRNN`, `LSTM` and `GRU` are `keras.layers.RNN` around one
+cell, with the cell's hyper-parameters flattened into the layer's arguments
+and config. `RecurrentLayer` does the same for any cell class here, so
+`ElmanRNN`, `LSTM` and `GRU` only name their cell.
+"""
+
+import functools
+import inspect
+
+from keras import layers
+from keras import regularizers
+
+from custom_layers import _checks
+
+# Layer arguments that also configure the cell (Keras passes them down too).
+_SHARED_WITH_CELL = ("dtype", "trainable")
+# Keys of a cell's config that belong to the layer, not to the cell.
+_LAYER_ONLY_KEYS = ("name",) + _SHARED_WITH_CELL
+
+
+class RecurrentLayer(layers.RNN):
+    """Base class: a `keras.layers.RNN` around a cell of `cell_class`.
+
+    Positional arguments after `units` and keyword arguments the cell
+    accepts (activation, initializers, dropout, seed, ...) build the cell;
+    the rest configure the RNN (return_sequences, return_state,
+    go_backwards, stateful, unroll) or the layer (name, dtype, ...). The
+    cell's hyper-parameters are readable on the layer (`layer.units`,
+    `layer.dropout`, ...) as on Keras's layers.
+
+    Call arguments:
+        sequences: A 3-D tensor of shape `(batch, timesteps, features)`.
+        initial_state: Optional list of initial state tensors, each
+            `(batch, units)`; zeros when omitted.
+        mask: Optional boolean tensor `(batch, timesteps)`; a masked step
+            carries the state over and repeats the previous output.
+        training: Whether dropout is applied.
+    """
+
+    cell_class = None
+
+    def __init__(
+        self,
+        units,
+        *cell_args,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        activity_regularizer=None,
+        **kwargs,
+    ):
+        cell_parameters = self.cell_parameters()
+        cell_kwargs = {
+            key: kwargs.pop(key) for key in list(kwargs) if key in cell_parameters
+        }
+        for key in _SHARED_WITH_CELL:
+            if key in kwargs:
+                cell_kwargs[key] = kwargs[key]
+        cell = self.cell_class(units, *cell_args, **cell_kwargs)
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
+
+    @classmethod
+    def cell_parameters(cls):
+        """Names of the arguments the cell class accepts, up to `Layer`'s."""
+        return _cell_parameters(cls.cell_class)
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: forward the cell's
+        # hyper-parameters, as keras.layers.LSTM does with properties.
+        if name != "cell" and name in type(self).cell_parameters():
+            return getattr(self.cell, name)
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'"
+        )
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        _checks.check_sequence_shape(self.name, sequences_shape)
+        super().build(sequences_shape, initial_state_shape)
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        _checks.check_sequence_shape(self.name, sequences.shape)
+        _checks.check_feature_size(
+            self.name, self.cell.kernel.shape[0], sequences.shape
+        )
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        for key in _LAYER_ONLY_KEYS:
+            cell_config.pop(key, None)
+        config["activity_regularizer"] = regularizers.serialize(
+            self.activity_regularizer
+        )
+        return {**config, **cell_config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@functools.cache
+def _cell_parameters(cell_class):
+    names = set()
+    for klass in cell_class.__mro__:
+        if klass is layers.Layer:
+            break
+        if "__init__" in vars(klass):
+            parameters = inspect.signature(klass.__init__).parameters.values()
+            names.update(
+                parameter.name
+                for parameter in parameters
+                if parameter.kind
+                in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+            )
+    names.discard("self")
+    return frozenset(names)
