@@ -1,0 +1,55 @@
+"""Data for the notebooks: every default works offline.
+
+- `course.data.synthetic`: seeded sequence tasks (adding problem, copy
+  memory, temporal XOR, Elman's letters, a driven oscillator, "hello").
+- `course.data.text`: vocabularies, the Python standard-library source
+  corpus, tiny Shakespeare (tensorflow-datasets), next-token windows.
+- `course.data.images`: scikit-image's face crops, CelebA's `Male`
+  attribute (tensorflow-datasets), image folders, a synthetic captioning set.
+
+The tensorflow-datasets loaders raise `DatasetUnavailableError` when the
+data is neither prepared locally nor downloadable; the message names the
+offline alternative.
+"""
+
+from course.data._tfds import DatasetUnavailableError
+from course.data.images import celeba_gender
+from course.data.images import image_folder
+from course.data.images import lfw_faces
+from course.data.images import shape_captions
+from course.data.synthetic import ADDING_PROBLEM_BASELINE_MSE
+from course.data.synthetic import adding_problem
+from course.data.synthetic import copy_memory
+from course.data.synthetic import copy_memory_baseline
+from course.data.synthetic import driven_oscillator
+from course.data.synthetic import elman_letters
+from course.data.synthetic import hello_example
+from course.data.synthetic import simulate_oscillator
+from course.data.synthetic import temporal_xor
+from course.data.text import CharVocabulary
+from course.data.text import WordVocabulary
+from course.data.text import python_source_corpus
+from course.data.text import sequence_windows
+from course.data.text import tiny_shakespeare
+
+__all__ = [
+    "ADDING_PROBLEM_BASELINE_MSE",
+    "CharVocabulary",
+    "DatasetUnavailableError",
+    "WordVocabulary",
+    "adding_problem",
+    "celeba_gender",
+    "copy_memory",
+    "copy_memory_baseline",
+    "driven_oscillator",
+    "elman_letters",
+    "hello_example",
+    "image_folder",
+    "lfw_faces",
+    "python_source_corpus",
+    "sequence_windows",
+    "shape_captions",
+    "simulate_oscillator",
+    "temporal_xor",
+    "tiny_shakespeare",
+]

@@ -1,0 +1,156 @@
+"""The `course` command, end to end through its console script (notebook
+runs use the fixture notebooks), plus its argument handling in-process."""
+
+import pathlib
+import shutil
+import subprocess
+import sys
+import types
+
+import nbformat
+import pytest
+
+from course import cli
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+COURSE = pathlib.Path(sys.executable).parent / "course"
+
+
+def course(*args, cwd=None):
+    assert COURSE.exists(), f"the console script is not installed: {COURSE}"
+    return subprocess.run(
+        [str(COURSE), *map(str, args)], capture_output=True, text=True,
+        timeout=300, cwd=cwd,
+    )
+
+
+def outputs(notebook):
+    """The text printed by each code cell of an executed notebook."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [
+        "".join(o.get("text", "") for o in cell.outputs)
+        for cell in cells if cell.cell_type == "code"
+    ]
+
+
+def test_list_prints_the_syllabus():
+    result = course("list")
+    assert result.returncode == 0, result.stderr
+    assert "05_vanishing_gradients.ipynb" in result.stdout
+    assert "Нейронные сети долгой кратковременной памяти" in result.stdout
+
+
+def test_env_prints_the_report():
+    result = course("env")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Precision   float32 (auto: no GPU)" in result.stdout
+    assert "Keras" in result.stdout and "Devices" in result.stdout
+
+
+def test_env_rejects_an_invalid_precision(capsys, restore_dtype_policy):
+    assert cli.main(["env", "--precision", "float16"]) == 2
+    assert "Did you mean 'mixed_float16'" in capsys.readouterr().err
+
+
+def test_run_executes_a_notebook_with_parameters(tmp_path):
+    result = course("run", FIXTURES / "example.ipynb", "--fast", "-p", "STEPS=7",
+                    "--out", tmp_path / "runs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    executed = tmp_path / "runs" / "example" / "example.ipynb"
+    printed = outputs(executed)[-1]
+    assert "FAST True" in printed and "STEPS 7 steps 3" in printed
+    # the kernel ran this interpreter's environment, in the notebook's folder
+    assert f"prefix {sys.prefix}\n" in printed
+    assert f"cwd {FIXTURES.resolve()}\n" in printed
+    figure = tmp_path / "runs" / "example" / "figures" / "example.png"
+    assert f"figure {figure.resolve()}\n" in printed and figure.stat().st_size > 1000
+    assert "1 figure in" in result.stdout
+    # the fixture itself stays without outputs
+    assert outputs(FIXTURES / "example.ipynb") == ["", ""]
+
+
+def test_run_reports_a_failing_cell(tmp_path):
+    result = course("run", FIXTURES / "failing.ipynb", "--out", tmp_path)
+    assert result.returncode == 1
+    assert "FAILED: " in result.stderr
+    assert "ratio = total / 0  # the failing cell" in result.stderr
+    assert "ZeroDivisionError: division by zero" in result.stderr
+    assert "\x1b[" not in result.stderr  # colour codes stripped
+    executed = tmp_path / "failing" / "failing.ipynb"
+    assert "never reached" not in "".join(outputs(executed))
+
+
+def test_run_all_runs_the_numbered_notebooks(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    (notebooks / "assignments").mkdir(parents=True)
+    shutil.copy(FIXTURES / "example.ipynb", notebooks / "00_example.ipynb")
+    # neither of these matches notebooks/NN_*.ipynb; running them would fail
+    shutil.copy(FIXTURES / "failing.ipynb", notebooks / "scratch.ipynb")
+    shutil.copy(FIXTURES / "failing.ipynb", notebooks / "assignments" / "01_task.ipynb")
+    result = course("run", "--all", "--fast", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["00_example"]
+    printed = outputs(tmp_path / "runs" / "00_example" / "00_example.ipynb")[-1]
+    assert "FAST True" in printed
+    assert (tmp_path / "runs" / "00_example" / "figures" / "example.png").exists()
+
+
+def test_run_all_without_notebooks_says_so(tmp_path, capsys):
+    result = course("run", "--all", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no notebook matches notebooks/[0-9][0-9]_*.ipynb" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run"], "give notebooks or --all"),
+        (["run", "--all", "x.ipynb"], "give notebooks or --all"),
+        (["run", "missing.ipynb"], "no such notebook: missing.ipynb"),
+        (["run", str(FIXTURES / "example.ipynb"), "--fast", "-p", "FAST=False"],
+         "--fast contradicts"),
+    ],
+)
+def test_run_rejects_bad_requests(capsys, args, message):
+    assert cli.main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_parameters_are_python_literals_or_strings():
+    assert cli._parameter("N=3") == ("N", 3)
+    assert cli._parameter("RATE=1e-3") == ("RATE", 0.001)
+    assert cli._parameter("FAST=False") == ("FAST", False)
+    assert cli._parameter("CELL=lstm") == ("CELL", "lstm")
+    assert cli._parameter("SIZES=[1, 2]") == ("SIZES", [1, 2])
+    with pytest.raises(SystemExit):
+        cli.main(["run", "-p", "3N=1", "x.ipynb"])
+
+
+def test_the_kernel_runs_this_interpreter():
+    assert cli._kernel_problem() is None
+
+
+def test_a_kernel_of_another_interpreter_is_reported(monkeypatch):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    foreign = types.SimpleNamespace(argv=["/opt/other/bin/python", "-m", "ipykernel_launcher"],
+                                    resource_dir="/somewhere/kernels/python3")
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", lambda self, name: foreign)
+    problem = cli._kernel_problem()
+    assert "/opt/other/bin/python" in problem and sys.executable in problem
+
+
+def test_compare_forwards_its_arguments(monkeypatch):
+    received = []
+    fake = types.ModuleType("course.compare")
+    fake.main = lambda argv: received.append(argv) or 3
+    monkeypatch.setitem(sys.modules, "course.compare", fake)
+    monkeypatch.setattr(sys.modules["course"], "compare", fake, raising=False)
+    assert cli.main(["compare", "--units", "4", "--help"]) == 3
+    assert received == [["--units", "4", "--help"]]
+
+
+def test_compare_help_reaches_course_compare():
+    result = course("compare", "--help")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "usage: course compare" in result.stdout
