@@ -4,10 +4,14 @@ not a test).
 Each pair gets identical shapes, the same model around the recurrent layer
 (RNN -> Dense(1), MSE, Adam) and the same compile settings. Steps of the two
 models alternate, so both see the same machine load, and the table reports
-the median step time of each and their ratio (ours / built-in).
+the median step time of each and their ratio (ours / built-in). Layers
+with no Keras counterpart (Jordan, deep transition / output, stacks, the
+LSTM variants of Greff et al.) are timed against `keras.layers.LSTM` of the
+same width: the ratio shows what peepholes or deep transitions cost.
 
     python benchmarks/cells.py                 # batch 64, T=100, D=32, U=128
     python benchmarks/cells.py --steps 50 --jit
+    python benchmarks/cells.py --only LSTMVariant    # rows whose name matches
 
 On a GPU with the TensorFlow backend the built-in LSTM/GRU use cuDNN and are
 expected to be much faster: that gap is what cuDNN buys, not a defect of the
@@ -22,12 +26,59 @@ import keras
 import numpy as np
 
 import custom_layers
+from custom_layers.lstm_variants import VARIANTS
 
+def _layer(layer_class, **kwargs):
+    return lambda units: layer_class(units, **kwargs)
+
+
+def _stacked_lstm(skip_connections):
+    return lambda units: custom_layers.StackedRNN(
+        [custom_layers.LSTMCell(units), custom_layers.LSTMCell(units)],
+        skip_connections=skip_connections,
+    )
+
+
+BUILTIN_LSTM = _layer(keras.layers.LSTM)
+
+# (name, our layer, the built-in it is timed against), each made from `units`.
+# The first four compute what their built-in computes; the others have no
+# built-in and are timed against the LSTM of the same width, so the ratio
+# shows what peepholes, deep transitions or a second layer cost.
 PAIRS = [
-    ("ElmanRNN", custom_layers.ElmanRNN, keras.layers.SimpleRNN, {}),
-    ("LSTM", custom_layers.LSTM, keras.layers.LSTM, {}),
-    ("GRU", custom_layers.GRU, keras.layers.GRU, {}),
-    ("GRU reset_after=False", custom_layers.GRU, keras.layers.GRU, {"reset_after": False}),
+    ("ElmanRNN", _layer(custom_layers.ElmanRNN), _layer(keras.layers.SimpleRNN)),
+    ("LSTM", _layer(custom_layers.LSTM), BUILTIN_LSTM),
+    ("GRU", _layer(custom_layers.GRU), _layer(keras.layers.GRU)),
+    (
+        "GRU reset_after=False",
+        _layer(custom_layers.GRU, reset_after=False),
+        _layer(keras.layers.GRU, reset_after=False),
+    ),
+    ("JordanRNN (vs LSTM)", _layer(custom_layers.JordanRNN), BUILTIN_LSTM),
+    (
+        "DeepTransitionRNN L=2 (vs LSTM)",
+        _layer(custom_layers.DeepTransitionRNN, transition_layers=2),
+        BUILTIN_LSTM,
+    ),
+    (
+        "DeepTransitionRNN L=2 shortcut (vs LSTM)",
+        _layer(custom_layers.DeepTransitionRNN, transition_layers=2, shortcut=True),
+        BUILTIN_LSTM,
+    ),
+    (
+        "DeepOutputRNN L=2 (vs LSTM)",
+        _layer(custom_layers.DeepOutputRNN, output_layers=2),
+        BUILTIN_LSTM,
+    ),
+    ("StackedRNN 2 x LSTMCell (vs LSTM)", _stacked_lstm(False), BUILTIN_LSTM),
+    ("StackedRNN 2 x LSTMCell, skip (vs LSTM)", _stacked_lstm(True), BUILTIN_LSTM),
+] + [
+    (
+        f"LSTMVariant {variant} (vs LSTM)",
+        _layer(custom_layers.LSTMVariant, variant=variant),
+        BUILTIN_LSTM,
+    )
+    for variant in VARIANTS
 ]
 
 
@@ -52,15 +103,18 @@ def step_times(models, x, y, steps, warmup):
     return times
 
 
-def run(batch, timesteps, features, units, steps, warmup, jit_compile, seed=0):
+def run(
+    batch, timesteps, features, units, steps, warmup, jit_compile, seed=0,
+    pairs=PAIRS,
+):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(batch, timesteps, features)).astype("float32")
     y = rng.normal(size=(batch, 1)).astype("float32")
     rows = []
-    for name, ours_class, builtin_class, kwargs in PAIRS:
+    for name, make_ours, make_builtin in pairs:
         models = [
-            training_model(cls(units, **kwargs), timesteps, features, jit_compile)
-            for cls in (ours_class, builtin_class)
+            training_model(make(units), timesteps, features, jit_compile)
+            for make in (make_ours, make_builtin)
         ]
         ours_times, builtin_times = step_times(models, x, y, steps, warmup)
         ours_ms = 1000 * statistics.median(ours_times)
@@ -90,10 +144,14 @@ def main(argv=None):
     parser.add_argument(
         "--jit", action="store_true", help="compile the train step with XLA"
     )
+    parser.add_argument(
+        "--only", default="", help="run the rows whose name contains this"
+    )
     args = parser.parse_args(argv)
+    pairs = [pair for pair in PAIRS if args.only in pair[0]]
     rows = run(
         args.batch, args.timesteps, args.features, args.units,
-        args.steps, args.warmup, args.jit,
+        args.steps, args.warmup, args.jit, pairs=pairs,
     )
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}, "

@@ -32,7 +32,13 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
     (`bias_shape`), with the G gates side by side in the order `gate_names`.
 
     Subclasses set `gate_names` and `state_count`, may override `bias_shape`
-    and `bias_initializer_for_build`, and implement `call`.
+    and `bias_initializer_for_build`, and implement `call`. A cell whose
+    state is not one or more `units`-sized vectors (Jordan's y_{t-1}, the
+    extra states of an LSTM variant) overrides `state_sizes`,
+    `recurrent_size` and `output_size`; a cell with weights beyond U, W, b
+    creates them in `build` with `add_feedforward_weights` (or
+    `add_weight`) and lists them in `gate_weights`. `call` ends with
+    `self.record(...)`, naming the step's quantities for `trace_states`.
 
     Args:
         units: Positive integer, the number of hidden units (the size of h).
@@ -58,6 +64,9 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
 
     gate_names = ("",)
     state_count = 1
+    # Set by `custom_layers.tracing.trace_states` while it steps the cell;
+    # a plain function attribute (not tracked by Keras), None otherwise.
+    _trace_callback = None
 
     def __init__(
         self,
@@ -102,15 +111,45 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
         self.seed = seed
         self.seed_generator = random.SeedGenerator(seed=seed)
 
-        if self.state_count == 1:
-            self.state_size = self.units
-        else:
-            self.state_size = [self.units] * self.state_count
-        self.output_size = self.units
+    @property
+    def state_sizes(self):
+        """The size of each state tensor, in the order `call` receives them."""
+        return (self.units,) * self.state_count
+
+    @property
+    def state_size(self):
+        # `keras.layers.RNN`'s contract: an int for a single state.
+        sizes = self.state_sizes
+        return sizes[0] if len(sizes) == 1 else list(sizes)
+
+    @property
+    def output_size(self):
+        return self.units
+
+    @property
+    def output_is_first_state(self):
+        """Whether the output of a step is its first new state (as in
+        Elman, LSTM, GRU); masking on JAX relies on it otherwise."""
+        return True
+
+    @property
+    def recurrent_size(self):
+        """Rows of `recurrent_kernel`: the size of the vector fed back."""
+        return self.units
+
+    @property
+    def fused_units(self):
+        """Columns of `kernel` and `recurrent_kernel` (the gates side by side)."""
+        return len(self.gate_names) * self.units
+
+    @property
+    def input_size(self):
+        """The feature size the cell was built for (rows of `kernel`)."""
+        return self.kernel.shape[0]
 
     @property
     def bias_shape(self):
-        return (len(self.gate_names) * self.units,)
+        return (self.fused_units,)
 
     def bias_initializer_for_build(self, shape, dtype=None):
         """The initializer `build` gives the bias (LSTM adds its forget 1s)."""
@@ -122,7 +161,7 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
                 f"Cell '{self.name}' needs a known feature size (the last "
                 f"axis of its input), got shape {tuple(input_shape)}."
             )
-        fused_units = len(self.gate_names) * self.units
+        fused_units = self.fused_units
         self.kernel = self.add_weight(
             shape=(input_shape[-1], fused_units),
             name="kernel",
@@ -131,7 +170,7 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
             constraint=self.kernel_constraint,
         )
         self.recurrent_kernel = self.add_weight(
-            shape=(self.units, fused_units),
+            shape=(self.recurrent_size, fused_units),
             name="recurrent_kernel",
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
@@ -147,6 +186,58 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
             )
         else:
             self.bias = None
+
+    def add_feedforward_weights(self, name, input_size, output_size):
+        """Adds a matrix `{name}_kernel` (input_size, output_size) and, with
+        `use_bias`, a vector `{name}_bias`, for a cell's layers beyond U, W, b
+        (an output layer, a transition layer). They take the `kernel_*` and
+        `bias_*` initializers, regularizers and constraints.
+
+        Returns:
+            `(kernel, bias)`, `bias` None without `use_bias`.
+        """
+        kernel = self.add_weight(
+            shape=(input_size, output_size),
+            name=f"{name}_kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        bias = None
+        if self.use_bias:
+            bias = self.add_weight(
+                shape=(output_size,),
+                name=f"{name}_bias",
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        return kernel, bias
+
+    def preactivation(self, inputs, previous_state):
+        """U x_t + b + W s_{t-1} for all gates at once, added in the order
+        `keras.layers.SimpleRNNCell` uses (so results match it bit for bit).
+        """
+        a = ops.matmul(inputs, self.kernel)  # U x_t
+        if self.use_bias:
+            a = ops.add(a, self.bias)  # + b
+        return a + ops.matmul(previous_state, self.recurrent_kernel)  # + W s
+
+    def dense(self, inputs, kernel, bias, activation):
+        """One feed-forward layer: activation(inputs @ kernel + bias)."""
+        a = ops.matmul(inputs, kernel)
+        if bias is not None:
+            a = ops.add(a, bias)
+        return activation(a)
+
+    def record(self, **quantities):
+        """Hands this step's named quantities (gates, candidate, state,
+        output) to `custom_layers.tracing.trace_states`; does nothing
+        otherwise, so a cell's `call` ends with one `record(...)` line at no
+        cost to training.
+        """
+        if self._trace_callback is not None:
+            self._trace_callback(quantities)
 
     def apply_dropout(self, inputs, previous_state, training):
         """Multiplies x_t and h_{t-1} by their dropout masks when training.
@@ -166,8 +257,8 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
 
     def get_initial_state(self, batch_size=None):
         return [
-            ops.zeros((batch_size, self.units), dtype=self.compute_dtype)
-            for _ in range(self.state_count)
+            ops.zeros((batch_size, size), dtype=self.compute_dtype)
+            for size in self.state_sizes
         ]
 
     def gate_weights(self):

@@ -73,3 +73,24 @@ def check_feature_size(layer_name, built_size, shape):
             f"{shape[-1]} features. A recurrent layer's weights fix the "
             "feature size; use a new layer for the new size."
         )
+
+
+def check_unit_interval(name, value):
+    """Returns `value` as a float if it is a number in [0, 1]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0.0 <= value <= 1.0
+    ):
+        raise ValueError(f"`{name}` must be a float in [0, 1], got {value!r}.")
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    """Returns the entry of `choices` that `value` names (ignoring case)."""
+    if isinstance(value, str):
+        for choice in choices:
+            if value.lower() == choice.lower():
+                return choice
+    valid = ", ".join(repr(choice) for choice in choices)
+    raise ValueError(f"Unknown `{name}` {value!r}. Expected one of: {valid}.")

@@ -9,8 +9,14 @@ and config. `RecurrentLayer` does the same for any cell class here, so
 import functools
 import inspect
 
+import keras
 from keras import layers
+from keras import ops
 from keras import regularizers
+from keras import tree
+
+# The backend's time loop, which keras.layers.RNN runs (not exported).
+from keras.src.backend import rnn as backend_rnn
 
 from custom_layers import _checks
 
@@ -20,7 +26,71 @@ _SHARED_WITH_CELL = ("dtype", "trainable")
 _LAYER_ONLY_KEYS = ("name",) + _SHARED_WITH_CELL
 
 
-class RecurrentLayer(layers.RNN):
+class CheckedRNN(layers.RNN):
+    """A `keras.layers.RNN` that checks its input's rank and feature size
+    and says what was wrong (base of every sequence layer here). The cell
+    tells its built feature size through an `input_size` property."""
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        _checks.check_sequence_shape(self.name, sequences_shape)
+        super().build(sequences_shape, initial_state_shape)
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        _checks.check_sequence_shape(self.name, sequences.shape)
+        _checks.check_feature_size(
+            self.name, self.cell.input_size, sequences.shape
+        )
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # At a masked step, Keras's JAX loop (lax.scan) outputs the cell's
+        # first state, taking it for the previous output. That holds for
+        # Elman, LSTM and GRU but not for a cell whose output is not its
+        # state (Jordan with decay, DO-RNN, stacks with skip connections):
+        # for those, carry the output as an extra first state.
+        if (
+            mask is None
+            or self.unroll
+            or keras.backend.backend() != "jax"
+            or getattr(self.cell, "output_is_first_state", True)
+        ):
+            return super().inner_loop(
+                sequences, initial_state, mask, training=training
+            )
+        cell_kwargs = {}
+        if self.cell._call_has_training_arg:
+            cell_kwargs["training"] = training
+
+        def step(inputs, states):
+            _, *cell_states = states  # drop the previous output
+            output, new_states = self.cell(inputs, cell_states, **cell_kwargs)
+            if not tree.is_nested(new_states):
+                new_states = [new_states]
+            return output, [output, *new_states]
+
+        if not tree.is_nested(initial_state):
+            initial_state = [initial_state]
+        no_output = ops.zeros(
+            (ops.shape(sequences)[0], self.cell.output_size),
+            dtype=self.cell.compute_dtype,
+        )
+        last_output, outputs, states = backend_rnn(
+            step,
+            sequences,
+            [no_output, *initial_state],
+            go_backwards=self.go_backwards,
+            mask=mask,
+            unroll=False,
+            input_length=sequences.shape[1],
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_all_outputs=self.return_sequences,
+        )
+        return last_output, outputs, states[1:]
+
+
+class RecurrentLayer(CheckedRNN):
     """Base class: a `keras.layers.RNN` around a cell of `cell_class`.
 
     Positional arguments after `units` and keyword arguments the cell
@@ -84,19 +154,6 @@ class RecurrentLayer(layers.RNN):
             return getattr(self.cell, name)
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'"
-        )
-
-    def build(self, sequences_shape, initial_state_shape=None):
-        _checks.check_sequence_shape(self.name, sequences_shape)
-        super().build(sequences_shape, initial_state_shape)
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        _checks.check_sequence_shape(self.name, sequences.shape)
-        _checks.check_feature_size(
-            self.name, self.cell.kernel.shape[0], sequences.shape
-        )
-        return super().call(
-            sequences, initial_state=initial_state, mask=mask, training=training
         )
 
     def get_config(self):

@@ -1,6 +1,5 @@
 """The Elman network (Elman, 1990): a hidden layer fed back to itself."""
 
-from keras import ops
 from keras import saving
 
 from custom_layers._cell import RecurrentCell
@@ -52,12 +51,10 @@ class ElmanCell(RecurrentCell):
         h_previous = states[0] if isinstance(states, (list, tuple)) else states
         x, h_previous = self.apply_dropout(inputs, h_previous, training)
 
-        a = ops.matmul(x, self.kernel)  # U x_t
-        if self.use_bias:
-            a = ops.add(a, self.bias)  # + b
-        a = a + ops.matmul(h_previous, self.recurrent_kernel)  # + W h_{t-1}
+        a = self.preactivation(x, h_previous)  # a_t = U x_t + b + W h_{t-1}
         h = self.activation(a)  # h_t = f(a_t)
 
+        self.record(h=h)
         return h, [h]
 
 

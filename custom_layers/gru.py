@@ -109,6 +109,7 @@ class GRUCell(GatedRecurrentCell):
         h_candidate = self.activation(x_h + reset_state)  # h̃_t
         h = z * h_previous + (1 - z) * h_candidate  # h_t = z h + (1 − z) h̃
 
+        self.record(z=z, r=r, h_candidate=h_candidate, h=h)
         return h, [h]
 
     def get_config(self):

@@ -1,6 +1,8 @@
 """Long short-term memory (Hochreiter & Schmidhuber, 1997; forget gate by
 Gers et al., 2000)."""
 
+import itertools
+
 from keras import initializers
 from keras import ops
 from keras import saving
@@ -76,16 +78,18 @@ class LSTMCell(GatedRecurrentCell):
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def bias_initializer_for_build(self, shape, dtype=None):
-        if not self.unit_forget_bias:
+        if not self.unit_forget_bias or "f" not in self.gate_names:
             return self.bias_initializer(shape, dtype=dtype)
-        units = self.units
-        return ops.concatenate(
-            [
-                self.bias_initializer((units,), dtype=dtype),  # b_i
-                initializers.Ones()((units,), dtype=dtype),  # b_f = 1
-                self.bias_initializer((2 * units,), dtype=dtype),  # b_c, b_o
-            ]
-        )
+        # b_f = 1; the other slices come from `bias_initializer`, one call per
+        # run of neighbouring gates, as Keras does: [b_i], 1, [b_c, b_o].
+        pieces = []
+        for is_forget, run in itertools.groupby(self.gate_names, "f".__eq__):
+            size = len(list(run)) * self.units
+            if is_forget:
+                pieces.append(initializers.Ones()((size,), dtype=dtype))
+            else:
+                pieces.append(self.bias_initializer((size,), dtype=dtype))
+        return ops.concatenate(pieces)
 
     def call(self, inputs, states, training=False):
         h_previous, c_previous = states
@@ -104,6 +108,7 @@ class LSTMCell(GatedRecurrentCell):
         o = self.recurrent_activation(z_o)  # o_t = σ(U_o x + W_o h + b_o)
         h = o * self.activation(c)  # h_t = o_t tanh(C_t)
 
+        self.record(i=i, f=f, g=c_candidate, o=o, c=c, h=h)
         return h, [h, c]
 
     def get_config(self):

@@ -1,0 +1,160 @@
+"""`trace_states`: the quantities each cell records, step by step.
+
+(Every layer of extended_cases.py is traced in test_extended_layers.py.)
+"""
+
+import keras
+import numpy as np
+import pytest
+from conftest import BATCH
+from conftest import FEATURES
+from conftest import TIMESTEPS
+from conftest import UNITS
+from conftest import make_pair
+from conftest import random_inputs
+from conftest import to_numpy
+
+import custom_layers
+from custom_layers import trace_states
+
+ON_JAX = keras.backend.backend() == "jax"
+NAMES = {
+    "elman": ["h"],
+    "lstm": ["i", "f", "g", "o", "c", "h"],
+    "gru": ["z", "r", "h_candidate", "h"],
+    "gru_cho": ["z", "r", "h_candidate", "h"],
+}
+
+
+def assert_same(traced, computed):
+    if ON_JAX:  # XLA fuses the scanned step: rounding may differ by an ulp
+        np.testing.assert_allclose(traced, computed, rtol=0, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(traced, computed)
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_h_is_the_layers_output_sequence(family, go_backwards):
+    layer, _ = make_pair(
+        family, return_sequences=True, return_state=True, go_backwards=go_backwards
+    )
+    x = random_inputs()
+    sequence, *states = to_numpy(layer(x))
+    trace = trace_states(layer, x)
+    assert list(trace) == NAMES[family]
+    for value in trace.values():
+        assert value.shape == (BATCH, TIMESTEPS, UNITS)
+    h = trace["h"][:, ::-1] if go_backwards else trace["h"]
+    assert_same(h, sequence)
+    last = 0 if go_backwards else -1  # the step read last
+    assert_same(trace["h"][:, last], states[0])
+    if family == "lstm":
+        assert_same(trace["c"][:, last], states[1])
+
+
+def test_lstm_quantities_follow_the_equations():
+    layer, _ = make_pair("lstm", return_sequences=True)
+    trace = trace_states(layer, random_inputs())
+    c_previous = np.concatenate(
+        [np.zeros_like(trace["c"][:, :1]), trace["c"][:, :-1]], axis=1
+    )
+    np.testing.assert_allclose(
+        trace["c"], trace["f"] * c_previous + trace["i"] * trace["g"], atol=1e-6
+    )
+    np.testing.assert_allclose(trace["h"], trace["o"] * np.tanh(trace["c"]), atol=1e-6)
+    for gate in "ifo":
+        assert 0 < trace[gate].min() and trace[gate].max() < 1
+
+
+def test_gru_quantities_follow_the_equations():
+    layer, _ = make_pair("gru", return_sequences=True)
+    trace = trace_states(layer, random_inputs())
+    h_previous = np.concatenate(
+        [np.zeros_like(trace["h"][:, :1]), trace["h"][:, :-1]], axis=1
+    )
+    np.testing.assert_allclose(
+        trace["h"],
+        trace["z"] * h_previous + (1 - trace["z"]) * trace["h_candidate"],
+        atol=1e-6,
+    )
+
+
+def test_a_cell_and_an_initial_state():
+    cell = custom_layers.LSTMCell(UNITS)  # not built yet: built by the trace
+    x = random_inputs()
+    rng = np.random.default_rng(1)
+    initial = [rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in "hc"]
+    trace = trace_states(cell, x, initial_state=initial)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    assert_same(trace["h"], to_numpy(layer(x, initial_state=initial)))
+
+
+def test_stateful_layer_starts_from_its_states():
+    layer, _ = make_pair(
+        "gru", batch_size=BATCH, stateful=True, return_sequences=True
+    )
+    first, second = random_inputs(seed=1), random_inputs(seed=2)
+    layer(first)
+    trace = trace_states(layer, second)  # does not advance the states
+    assert_same(trace["h"], to_numpy(layer(second)))
+
+
+def test_stack_names_each_layer():
+    layer = keras.layers.RNN(
+        keras.layers.StackedRNNCells(
+            [custom_layers.ElmanCell(4), custom_layers.GRUCell(UNITS)]
+        ),
+        return_sequences=True,
+    )
+    x = random_inputs()
+    trace = trace_states(layer, x)
+    assert list(trace) == [
+        "layer1/h", "layer2/z", "layer2/r", "layer2/h_candidate", "layer2/h",
+    ]
+    assert trace["layer1/h"].shape == (BATCH, TIMESTEPS, 4)
+    assert_same(trace["layer2/h"], to_numpy(layer(x)))
+
+
+def test_recording_is_off_outside_a_trace():
+    layer, _ = make_pair("lstm")
+    trace_states(layer, random_inputs())
+    assert "_trace_callback" not in vars(layer.cell)
+    assert layer.cell._trace_callback is None
+    model = keras.Sequential([keras.Input((TIMESTEPS, FEATURES)), layer])
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit(random_inputs(), np.zeros((BATCH, UNITS)), verbose=0)
+
+
+def test_callback_is_removed_after_an_error():
+    layer, _ = make_pair("elman")
+    wrong_state = np.zeros((BATCH, UNITS + 1), "float32")
+    with pytest.raises(Exception):  # the backend's shape error, mid-trace
+        trace_states(layer, random_inputs(), initial_state=[wrong_state])
+    assert layer.cell._trace_callback is None
+
+
+def test_feature_size_is_checked():
+    layer, _ = make_pair("elman")
+    with pytest.raises(ValueError, match="built for inputs with 3 features"):
+        trace_states(layer, random_inputs(shape=(BATCH, TIMESTEPS, 7)))
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (keras.layers.LSTM(3), "only the cells of custom_layers record"),
+        (keras.layers.Dense(3), "expects a recurrent cell of custom_layers"),
+        (
+            keras.layers.Bidirectional(custom_layers.LSTM(3)),
+            "trace its forward_layer and backward_layer",
+        ),
+    ],
+)
+def test_what_cannot_be_traced(target, message):
+    with pytest.raises(ValueError, match=message):
+        trace_states(target, random_inputs())
+
+
+def test_input_must_be_3d():
+    with pytest.raises(ValueError, match=r"3-D input"):
+        trace_states(custom_layers.ElmanRNN(3), np.zeros((4, 3), "float32"))
