@@ -52,12 +52,15 @@ def test_h_is_the_layers_output_sequence(family, go_backwards):
         assert_same(trace["c"][:, last], states[1])
 
 
+def previous_steps(values):
+    """values[:, t - 1] at every step t, with the zero initial state at t = 0."""
+    return np.concatenate([np.zeros_like(values[:, :1]), values[:, :-1]], axis=1)
+
+
 def test_lstm_quantities_follow_the_equations():
     layer, _ = make_pair("lstm", return_sequences=True)
     trace = trace_states(layer, random_inputs())
-    c_previous = np.concatenate(
-        [np.zeros_like(trace["c"][:, :1]), trace["c"][:, :-1]], axis=1
-    )
+    c_previous = previous_steps(trace["c"])
     np.testing.assert_allclose(
         trace["c"], trace["f"] * c_previous + trace["i"] * trace["g"], atol=1e-6
     )
@@ -69,9 +72,7 @@ def test_lstm_quantities_follow_the_equations():
 def test_gru_quantities_follow_the_equations():
     layer, _ = make_pair("gru", return_sequences=True)
     trace = trace_states(layer, random_inputs())
-    h_previous = np.concatenate(
-        [np.zeros_like(trace["h"][:, :1]), trace["h"][:, :-1]], axis=1
-    )
+    h_previous = previous_steps(trace["h"])
     np.testing.assert_allclose(
         trace["h"],
         trace["z"] * h_previous + (1 - trace["z"]) * trace["h_candidate"],
