@@ -1,6 +1,7 @@
 """Hand-written recurrent cells and layers that match Keras's built-ins
 (Elman, LSTM, GRU), and the lecture's cells Keras does not have (Jordan,
 deep transition / output and stacked RNNs, Greff et al.'s LSTM variants),
+the ReNet / ReSeg `SpatialRNN` for images,
 with `trace_states` to look inside any of them step by step.
 
 Written with `keras.ops` only, so they run on the TensorFlow, JAX and
@@ -24,6 +25,7 @@ from custom_layers.jordan import JordanRNN
 from custom_layers.lstm import LSTMCell
 from custom_layers.lstm_variants import LSTMVariant
 from custom_layers.lstm_variants import LSTMVariantCell
+from custom_layers.spatial import SpatialRNN
 from custom_layers.tracing import trace_states
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "LSTMCell",
     "LSTMVariant",
     "LSTMVariantCell",
+    "SpatialRNN",
     "StackedCells",
     "StackedRNN",
     "trace_states",
