@@ -13,6 +13,7 @@ that profit from it).
 
 import dataclasses
 import importlib.metadata
+import os
 import platform
 
 import keras
@@ -67,6 +68,15 @@ class Environment:
     precision_reason: str
     memory_growth: str
 
+    @property
+    def hardware(self):
+        """What computes, in words: the GPUs' model names if there are any,
+        else the CPU's (e.g. for a results table beside the lecture's K40)."""
+        gpus = [d.description or d.name for d in self.devices if d.kind == "GPU"]
+        if gpus:
+            return ", ".join(gpus)
+        return f"{_cpu_model()}, {os.cpu_count()} logical cores (CPU only)"
+
     def rows(self):
         """The report as `(label, value)` pairs."""
         return [
@@ -75,6 +85,7 @@ class Environment:
             ("Keras", self.keras),
             ("Backend", self.backend),
             ("Devices", "; ".join(str(d) for d in self.devices) or "none found"),
+            ("Hardware", self.hardware),
             ("Precision", f"{self.precision} ({self.precision_reason})"),
             ("GPU memory", self.memory_growth),
         ]
@@ -87,6 +98,17 @@ class Environment:
         lines = ["| | |", "|---|---|"]
         lines += [f"| **{label}** | {value} |" for label, value in self.rows()]
         return "\n".join(lines)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 def _version(distribution):

@@ -46,6 +46,12 @@ def _scaled(width, size):
     return max(1, round(width * size))
 
 
+def _batch_norm(name):
+    # neon's BatchNorm keeps its running statistics with rho = 0.9 (Keras's
+    # default momentum is 0.99, too slow for a short run on a small set).
+    return layers.BatchNormalization(momentum=0.9, name=name)
+
+
 def _check_arguments(input_shape, num_classes, width):
     if len(input_shape) != 3 or any(
         not isinstance(size, int) or size <= 0 for size in input_shape
@@ -65,7 +71,7 @@ def _inputs_and_encoder(input_shape, width):
     """The lecture's convolutional encoder, to 1/8 of the input resolution."""
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 128, name="normalise")(inputs)
-    x = layers.BatchNormalization(name="input_norm")(x)
+    x = _batch_norm(name="input_norm")(x)
     for level, filters in enumerate(ENCODER_FILTERS, start=1):
         x = layers.Conv2D(
             _scaled(width, filters),
@@ -76,7 +82,7 @@ def _inputs_and_encoder(input_shape, width):
             kernel_initializer="he_normal",
             name=f"conv{level}",
         )(x)
-        x = layers.BatchNormalization(name=f"conv{level}_norm")(x)
+        x = _batch_norm(name=f"conv{level}_norm")(x)
         if level < len(ENCODER_FILTERS):
             x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{level}")(x)
     return inputs, x
@@ -120,7 +126,7 @@ def spatial_rnn_classifier(input_shape=(128, 128, 3), num_classes=2, width=1.0, 
             _scaled(width, units), block_shape=(2, 2), cell=cell, padding="same",
             name=f"spatial_rnn{block}",
         )(x)
-        x = layers.BatchNormalization(name=f"spatial_rnn{block}_norm")(x)
+        x = _batch_norm(name=f"spatial_rnn{block}_norm")(x)
     return keras.Model(inputs, _head(x, num_classes), name="spatial_rnn_classifier")
 
 
@@ -143,7 +149,7 @@ def cnn_classifier(input_shape=(128, 128, 3), num_classes=2, width=1.0):
             kernel_initializer="he_normal", name=f"conv_block{block}",
         )(x)
         x = layers.MaxPooling2D(2, padding="same", name=f"conv_block{block}_pool")(x)
-        x = layers.BatchNormalization(name=f"conv_block{block}_norm")(x)
+        x = _batch_norm(name=f"conv_block{block}_norm")(x)
     return keras.Model(inputs, _head(x, num_classes), name="cnn_classifier")
 
 

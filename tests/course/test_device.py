@@ -43,6 +43,7 @@ def test_setup_reports_the_environment():
     assert env.backend.startswith(keras.backend.backend())
     assert [d.kind for d in env.devices] == ["CPU"]
     assert env.memory_growth == "no GPU"
+    assert env.hardware.endswith(f"{os.cpu_count()} logical cores (CPU only)")
     text = repr(env)
     for label in ("Python", "TensorFlow", "Keras", "Backend", "Devices", "Precision"):
         assert label in text
@@ -86,6 +87,7 @@ def test_auto_precision_follows_the_gpu_compute_capability(monkeypatch, capabili
     assert env.precision == policy == keras.config.dtype_policy().name
     assert env.precision_reason.startswith("auto: GPU compute capability")
     assert "compute capability" in repr(env) or capabilities == [None]
+    assert env.hardware == ", ".join(["test GPU"] * len(capabilities))
 
 
 def test_strategy_is_the_default_one_without_several_gpus():
