@@ -1,0 +1,107 @@
+"""The graded assignments, by name.
+
+Each assignment says which names a submission must define, which checks
+it is graded on and how many points each is worth (parent side), how to
+draw the check inputs from a seed (parent side), and how to compute the
+checked quantities with a set of answers (child side: `probe`, run once
+with `reference_answers()` and once per submission, each in a sandboxed
+child process). Importing this package imports only NumPy; Keras is
+imported by the child, when a probe needs it.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from course.grading.checks import Check
+from course.grading.source import FlagRules
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    """Base of the assignments (see the module docstring).
+
+    Attributes:
+        name: The name `course grade` takes.
+        title: One line for reports.
+        notebook: The student notebook's file name in notebooks/assignments/.
+        answers: Names the submission must define.
+        checks: The `Check`s, in order.
+        flags: The `FlagRules` for this assignment.
+        uses_keras: Whether the child needs Keras (TensorFlow backend).
+    """
+
+    name: str
+    title: str
+    notebook: str
+    answers: tuple
+    checks: tuple
+    flags: FlagRules
+    uses_keras: bool
+
+    @property
+    def max_score(self):
+        return sum(check.points for check in self.checks)
+
+    def check(self, name):
+        """The `Check` called `name`."""
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+    def make_inputs(self, rng):
+        """Dict name -> array: everything the probes read, drawn from `rng`."""
+        raise NotImplementedError
+
+    def reference_answers(self):
+        """Child side: the trusted answers (name -> object)."""
+        raise NotImplementedError
+
+    def probe(self, check, answers, inputs):
+        """Child side: dict name -> array computed with `answers` for `check`."""
+        raise NotImplementedError
+
+
+def as_array(value, what):
+    """`value` as a numeric NumPy array, or a TypeError naming `what`."""
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} should be a numeric array; got {type(value).__name__} "
+            f"(dtype {array.dtype})"
+        )
+    return array
+
+
+def _registry():
+    from course.grading.assignments import elman_bptt
+    from course.grading.assignments import gru_cell
+    from course.grading.assignments import jordan_cell
+    from course.grading.assignments import lstm_cell
+
+    return {
+        a.name: a
+        for a in (elman_bptt.ASSIGNMENT, lstm_cell.ASSIGNMENT,
+                  gru_cell.ASSIGNMENT, jordan_cell.ASSIGNMENT)
+    }
+
+
+def names():
+    """The assignment names, in course order."""
+    return tuple(_registry())
+
+
+def get(name):
+    """The `Assignment` called `name`; a ValueError lists the known ones."""
+    registry = _registry()
+    if name not in registry:
+        raise ValueError(
+            f"unknown assignment {name!r}; expected one of: {', '.join(registry)}"
+        )
+    return registry[name]
+
+
+__all__ = ["Assignment", "Check", "FlagRules", "as_array", "get", "names"]

@@ -1,0 +1,135 @@
+"""What a graded batch leaves in the output folder.
+
+    OUT/grades.csv                  one row per submission: submission,
+                                    status, score, max_score, the points of
+                                    every check, flags, message, seconds
+    OUT/NAME/results.json           Gradescope's autograder format
+    OUT/NAME/feedback.txt           the same, readable: check names, points
+                                    and messages (never the checks' code)
+    OUT/grading.json                the batch: assignment, seed, limits,
+                                    sandbox, per-submission summary
+
+The files are written after every child process has ended, by the parent
+alone. Text that came from a submission (exception messages) is reduced
+to one printable line before it gets here.
+"""
+
+import csv
+import datetime
+import json
+import pathlib
+import platform
+
+GRADES_FILE = "grades.csv"
+BATCH_FILE = "grading.json"
+
+
+def _number(value):
+    return f"{value:g}"
+
+
+def feedback_text(batch, result):
+    """The readable feedback of one submission."""
+    assignment = batch.assignment
+    lines = [
+        f"{assignment.name}: {assignment.title}",
+        f"Submission: {result.submission}",
+        f"Status: {result.status}" + (f" ({result.message})" if result.message else ""),
+        f"Score: {_number(result.score)} / {_number(result.max_score)}",
+        "",
+    ]
+    width = max(len(r.check.name) for r in result.checks)
+    for check_result in result.checks:
+        check = check_result.check
+        mark = "passed" if check_result.passed else "FAILED"
+        points = f"{_number(check_result.score)}/{_number(check.points)}"
+        lines.append(f"  {mark}  {points:>5}  {check.name:<{width}}  {check.description}")
+        lines.append(f"  {'':6}  {'':5}  {'':<{width}}  {check_result.message}")
+    if result.flags:
+        lines += ["", "Marked for an instructor's review:"]
+        lines += [f"  - {flag}" for flag in result.flags]
+    return "\n".join(lines) + "\n"
+
+
+def gradescope_results(batch, result):
+    """One submission's results in Gradescope's results.json format."""
+    tests = []
+    for number, check_result in enumerate(result.checks, start=1):
+        check = check_result.check
+        tests.append({
+            "name": f"{check.name}: {check.description}",
+            "number": str(number),
+            "score": check_result.score,
+            "max_score": float(check.points),
+            "status": "passed" if check_result.passed else "failed",
+            "output": check_result.message,
+            "visibility": "visible" if check.public else "after_published",
+        })
+    summary = f"Status: {result.status}."
+    if result.message:
+        summary += f" {result.message}"
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds),
+        "output": summary,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "assignment": batch.assignment.name,
+            "status": result.status,
+            "flags": list(result.flags),
+        },
+    }
+
+
+def write(batch, out):
+    """Writes the batch's files into `out` (created if needed); returns the
+    path of grades.csv."""
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_names = [check.name for check in batch.checks]
+    grades = out / GRADES_FILE
+    with grades.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["submission", "status", "score", "max_score", *check_names,
+                         "flags", "message", "seconds"])
+        for result in batch.results:
+            writer.writerow([
+                result.submission, result.status, _number(result.score),
+                _number(result.max_score), *(_number(r.score) for r in result.checks),
+                " | ".join(result.flags), result.message, _number(result.seconds),
+            ])
+    for result in batch.results:
+        folder = out / result.folder
+        folder.mkdir(exist_ok=True)
+        (folder / "results.json").write_text(
+            json.dumps(gradescope_results(batch, result), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        (folder / "feedback.txt").write_text(feedback_text(batch, result), encoding="utf-8")
+    summary = {
+        "assignment": batch.assignment.name,
+        "title": batch.assignment.title,
+        "seed": batch.seed,
+        "timeout_seconds": batch.timeout,
+        "memory_mb": batch.memory_mb,
+        "threads": batch.threads,
+        "sandbox": batch.sandbox,
+        "reference_seconds": batch.reference_seconds,
+        "python": platform.python_version(),
+        "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "checks": [
+            {"name": c.name, "points": c.points, "description": c.description,
+             "public": c.public}
+            for c in batch.checks
+        ],
+        "submissions": [
+            {"submission": r.submission, "folder": r.folder, "status": r.status,
+             "score": r.score, "max_score": r.max_score, "seconds": r.seconds}
+            for r in batch.results
+        ],
+    }
+    (out / BATCH_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                  encoding="utf-8")
+    return grades

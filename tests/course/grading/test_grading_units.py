@@ -1,0 +1,121 @@
+"""The grader's parts in the parent: the comparison, reading what a child
+wrote (defensively), report names and untrusted text."""
+
+import os
+
+import numpy as np
+import pytest
+
+from course.grading import runner
+from course.grading.checks import Check
+from course.grading.checks import compare
+from course.grading.grader import clean
+from course.grading.grader import folder_names
+
+CHECK = Check("sequence", 3, "outputs", ("Cell",), rtol=1e-5, atol=1e-6)
+
+
+def test_compare_accepts_values_within_tolerance():
+    expected = {"h": np.linspace(-1, 1, 12).reshape(3, 4)}
+    received = {"h": expected["h"] + 1e-7}
+    assert compare(CHECK, expected, received) == (True, "as expected")
+    assert compare(CHECK, expected, {"h": expected["h"].astype(np.float32)})[0]
+
+
+@pytest.mark.parametrize(
+    "received, message",
+    [
+        ({}, "h: not produced"),
+        ({"h": "unreadable output (not a regular file)"}, "h: unreadable output"),
+        ({"h": np.zeros((4, 3))}, "h: shape (4, 3), expected (3, 4)"),
+        ({"h": np.full((3, 4), np.nan)}, "h: contains NaN or infinity"),
+        ({"h": np.zeros((3, 4), dtype=complex)}, "h: not a numeric array (complex128)"),
+    ],
+)
+def test_compare_says_why_it_fails(received, message):
+    expected = {"h": np.ones((3, 4))}
+    passed, text = compare(CHECK, expected, received)
+    assert not passed and text.startswith(message), text
+
+
+def test_compare_reports_the_worst_entry():
+    expected = {"y": np.zeros((2, 3))}
+    received = {"y": np.zeros((2, 3))}
+    received["y"][1, 2] = 0.5
+    assert compare(CHECK, expected, received) == (False, (
+        "y: differs from the expected values by up to 0.5 at index (1, 2) "
+        "(allowed 1e-06 + 1e-05·|expected|)"))
+
+
+def test_compare_integers_exactly_and_dtypes_when_asked():
+    shapes = {"kernel_shape": np.array([5, 16])}
+    assert compare(CHECK, shapes, {"kernel_shape": np.array([5, 16])})[0]
+    assert compare(CHECK, shapes, {"kernel_shape": np.array([5, 12])}) == (
+        False, "kernel_shape: [5, 12], expected [5, 16]")
+    mixed = Check("mixed_precision", 2, "", (), rtol=1e-2, atol=1e-2, exact_dtype=True)
+    half = {"y": np.ones(3, dtype=np.float16)}
+    assert compare(mixed, half, {"y": np.ones(3, dtype=np.float16)})[0]
+    assert compare(mixed, half, {"y": np.ones(3, dtype=np.float32)}) == (
+        False, "y: dtype float32, expected float16")
+
+
+def test_child_files_are_read_defensively(tmp_path):
+    check = tmp_path / "outputs" / "sequence"
+    check.mkdir(parents=True)
+    np.save(check / "good.npy", np.arange(3.0))
+    np.save(check / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (check / "garbage.npy").write_bytes(b"\x93NUMPY not really")
+    os.symlink("/etc/passwd", check / "link.npy")
+    os.mkfifo(check / "fifo.npy")  # would block a plain open() for ever
+    np.save(check / "text.npy", np.array(["a", "b"]))
+    np.testing.assert_array_equal(runner.read_array(tmp_path, "sequence", "good"), [0, 1, 2])
+    assert runner.read_array(tmp_path, "sequence", "absent") == "not produced"
+    assert runner.read_array(tmp_path, "sequence", "objects").startswith("unreadable output")
+    assert runner.read_array(tmp_path, "sequence", "garbage").startswith("unreadable output")
+    assert runner.read_array(tmp_path, "sequence", "link").startswith("unreadable output")
+    assert runner.read_array(tmp_path, "sequence", "fifo") == (
+        "unreadable output (not a regular file)")
+    assert runner.read_array(tmp_path, "sequence", "text") == "not a numeric array (<U1)"
+    with pytest.raises(ValueError):
+        runner.read_array(tmp_path, "../..", "good")
+
+
+def test_child_outputs_behind_a_linked_folder_are_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    np.save(elsewhere / "h.npy", np.ones(2))
+    workdir = tmp_path / "work"
+    (workdir / "outputs").mkdir(parents=True)
+    os.symlink(elsewhere, workdir / "outputs" / "sequence")
+    assert runner.read_array(workdir, "sequence", "h").startswith("unreadable output")
+
+
+def test_a_malformed_report_reads_as_empty(tmp_path):
+    assert runner.read_report(tmp_path) == {}
+    (tmp_path / "report.json").write_text("[1, 2]")
+    assert runner.read_report(tmp_path) == {}
+    (tmp_path / "report.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert runner.read_report(tmp_path) == {}
+    (tmp_path / "report.json").write_text('{"finished": true}')
+    assert runner.read_report(tmp_path) == {"finished": True}
+
+
+def test_folder_names_are_unique_and_safe(tmp_path):
+    paths = [tmp_path / "alice" / "lstm.ipynb", tmp_path / "bob" / "lstm.ipynb",
+             tmp_path / "carol" / "my answer!.py", tmp_path / ".hidden.py"]
+    assert folder_names(paths) == ["alice__lstm", "bob__lstm", "my_answer_", "hidden"]
+
+
+def test_untrusted_text_becomes_one_short_line():
+    assert clean("a\nb\t c \x1b[1mbold\x1b[0m\x00") == "a b c bold"
+    assert clean("x" * 1000, limit=10) == "x" * 9 + "…"
+
+
+def test_the_child_environment_holds_nothing_of_ours(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "hunter2")
+    environment = runner.child_environment(tmp_path, 2)
+    assert "SECRET_TOKEN" not in environment
+    assert environment["CUDA_VISIBLE_DEVICES"] == "-1"
+    assert environment["HOME"] == environment["TMPDIR"] == str(tmp_path)
+    assert environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"] == "2"
+    assert runner.child_command(tmp_path)[1:3] == ["-I", "-B"]
