@@ -1,0 +1,112 @@
+"""The course notebooks: every numbered notebook runs end to end in fast mode
+(its assert cells are its checks), and every notebook is committed clean,
+with a `parameters` cell that papermill and `course run` can override."""
+
+import ast
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course.syllabus import SYLLABUS
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+COURSE = pathlib.Path(sys.executable).parent / "course"
+# The numbered lecture notebooks, as `course run --all` finds them.
+NUMBERED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# Every notebook under notebooks/, assignments included (not the git-ignored
+# run folders and Jupyter checkpoints).
+IGNORED_FOLDERS = {"runs", ".ipynb_checkpoints"}
+COMMITTED = sorted(
+    path for path in NOTEBOOKS.rglob("*.ipynb")
+    if not IGNORED_FOLDERS.intersection(path.relative_to(NOTEBOOKS).parts)
+)
+# Fast mode takes about a minute; the limit only stops a hung run.
+RUN_TIMEOUT_S = 900
+OUTPUT_TAIL = 6000
+
+
+def _name(path):
+    return str(path.relative_to(NOTEBOOKS))
+
+
+def _course_run(notebook, out):
+    """`course run NOTEBOOK --fast --out OUT` from the repository root, in
+    its own process group (killed whole, kernel included, on a timeout).
+    Returns the exit status and the combined output."""
+    assert COURSE.exists(), f"the console script is not installed: {COURSE}"
+    process = subprocess.Popen(
+        [str(COURSE), "run", str(notebook.relative_to(ROOT)), "--fast", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        pytest.fail(f"{notebook.name} did not finish in {RUN_TIMEOUT_S} s:\n{output[-OUTPUT_TAIL:]}")
+    return process.returncode, output
+
+
+def _assigned_literals(source):
+    """The names that top-level statements of `source` set to a literal."""
+    literals = {}
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    literals[target.id] = statement.value.value
+    return literals
+
+
+def test_there_are_notebooks():
+    assert NUMBERED, f"no notebook matches {NOTEBOOKS}/[0-9][0-9]_*.ipynb"
+
+
+def test_the_numbered_notebooks_are_the_syllabus():
+    on_disk = [p.name for p in NUMBERED]
+    in_syllabus = [s.notebook for s in SYLLABUS]
+    missing = [n for n in in_syllabus if n not in on_disk]
+    unlisted = [n for n in on_disk if n not in in_syllabus]
+    assert not missing and not unlisted, (
+        f"course.syllabus names notebooks missing from notebooks/: {missing}; "
+        f"notebooks/ has numbered notebooks the syllabus does not list: {unlisted}"
+    )
+
+
+@pytest.mark.parametrize("notebook", NUMBERED, ids=_name)
+def test_notebook_runs_in_fast_mode(notebook, tmp_path):
+    returncode, output = _course_run(notebook, tmp_path)
+    assert returncode == 0, (
+        f"`course run {notebook.name} --fast` exited with {returncode}; "
+        f"the end of its output:\n{output[-OUTPUT_TAIL:]}"
+    )
+    executed = nbformat.read(tmp_path / notebook.stem / notebook.name, as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "FAST = True" in injected[0].source
+
+
+@pytest.mark.parametrize("notebook", COMMITTED, ids=_name)
+def test_notebook_is_committed_clean_with_a_parameters_cell(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "the kernel must be python3"
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code_cells, "the notebook has no code cell"
+    for index, cell in enumerate(code_cells):
+        assert cell.outputs == [], f"code cell {index} has outputs: clear them before committing"
+        assert cell.execution_count is None, f"code cell {index} has an execution count"
+    tagged = [i for i, cell in enumerate(code_cells) if "parameters" in cell.metadata.get("tags", [])]
+    assert tagged == [0], (
+        f"exactly one code cell, the first, must be tagged 'parameters'; tagged: code cells {tagged}"
+    )
+    literals = _assigned_literals(code_cells[0].source)
+    assert literals.get("FAST", None) is False, (
+        "the parameters cell must set FAST = False (full mode by default)"
+    )
