@@ -103,14 +103,15 @@ def images_per_second(build_model, policy, batch, steps, warmup, jit_compile="au
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["layer", "classifier", "both"], default="both")
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--size", type=int, default=32, help="image height = width")
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--size", type=int, default=64, help="image height = width")
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--units", type=int, default=16)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--jit", action="store_true", help="compile with XLA")
     parser.add_argument("--image-size", type=int, default=64, help="classifier input size")
+    parser.add_argument("--image-batch", type=int, default=16, help="classifier batch size")
     args = parser.parse_args(argv)
     print(f"Keras {keras.__version__}, backend {keras.backend.backend()}, CPU")
     if args.part in ("layer", "both"):
@@ -130,7 +131,7 @@ def main(argv=None):
     if args.part in ("classifier", "both"):
         shape = (args.image_size, args.image_size, 3)
         print(
-            f"\nspatial_rnn_classifier({shape}, width=0.125), batch {args.batch}, "
+            f"\nspatial_rnn_classifier({shape}, width=0.125), batch {args.image_batch}, "
             "training images/s\n"
         )
         print("| policy | images/s |")
@@ -138,7 +139,7 @@ def main(argv=None):
         for policy in ("float32", "mixed_bfloat16"):
             rate = images_per_second(
                 lambda: spatial_rnn_classifier(shape, width=0.125),
-                policy, args.batch, args.steps, args.warmup,
+                policy, args.image_batch, args.steps, args.warmup,
             )
             print(f"| {policy} | {rate:.1f} |")
 
