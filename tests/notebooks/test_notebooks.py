@@ -19,6 +19,9 @@ NOTEBOOKS = ROOT / "notebooks"
 COURSE = pathlib.Path(sys.executable).parent / "course"
 # The numbered lecture notebooks, as `course run --all` finds them.
 NUMBERED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# The instructors' solution notebooks run too: their asserts check the
+# solutions (the student versions raise NotImplementedError by design).
+SOLUTIONS = sorted(NOTEBOOKS.glob("assignments/solutions/*.ipynb"))
 # Every notebook under notebooks/, assignments included (not the git-ignored
 # run folders and Jupyter checkpoints).
 IGNORED_FOLDERS = {"runs", ".ipynb_checkpoints"}
@@ -80,7 +83,7 @@ def test_the_numbered_notebooks_are_the_syllabus():
     )
 
 
-@pytest.mark.parametrize("notebook", NUMBERED, ids=_name)
+@pytest.mark.parametrize("notebook", NUMBERED + SOLUTIONS, ids=_name)
 def test_notebook_runs_in_fast_mode(notebook, tmp_path):
     returncode, output = _course_run(notebook, tmp_path)
     assert returncode == 0, (
