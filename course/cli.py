@@ -45,6 +45,9 @@ KERNEL_NAME = "python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
 def _parameter(text):
     """Parses `NAME=VALUE`; VALUE is a Python literal or else a string."""
     name, separator, value = text.partition("=")
@@ -155,7 +158,9 @@ def _execute(notebook, out_root, parameters, timeout):
     print(f"running {notebook} ...", flush=True)
     started = time.monotonic()
     try:
-        with _environment(**{FIGURES_ENV: str(figures)}):
+        # The kernel draws inline as in Jupyter, whatever MPLBACKEND this
+        # shell has (CI sets Agg), so executed notebooks keep their figures.
+        with _environment(**{FIGURES_ENV: str(figures), "MPLBACKEND": INLINE_BACKEND}):
             papermill.execute_notebook(
                 str(notebook.resolve()),
                 str(output),

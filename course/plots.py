@@ -21,6 +21,23 @@ FIGURES_ENV = "COURSE_FIGURES_DIR"
 DEFAULT_FIGURES_DIR = "figures"
 
 
+def _display_figures_in_ipython():
+    """Registers IPython's PNG formatter for `Figure`, so a returned figure
+    displays as an image even before pyplot (which usually registers it) is
+    imported, and under a non-inline MPLBACKEND."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        select_figure_formats(shell, {"png"})
+
+
+_display_figures_in_ipython()
+
+
 def save(fig, name, directory=None):
     """Saves a figure as a PNG.
 
