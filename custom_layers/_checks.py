@@ -64,6 +64,22 @@ def check_sequence_shape(layer_name, shape):
         )
 
 
+def check_image_shape(layer_description, shape):
+    """Checks an image layer's input is (batch, height, width, channels) with
+    known sizes; returns (height, width, channels)."""
+    if len(shape) != 4:
+        raise ValueError(
+            f"{layer_description} expects a 4-D input (batch, height, width, "
+            f"channels), got rank {len(shape)} with shape {tuple(shape)}."
+        )
+    if any(size is None for size in shape[1:]):
+        raise ValueError(
+            f"{layer_description} needs a known height, width and channel "
+            f"count, got shape {tuple(shape)}."
+        )
+    return tuple(shape[1:])
+
+
 def check_feature_size(layer_name, built_size, shape):
     """Checks that the feature size still matches the built kernel."""
     if shape[-1] is not None and shape[-1] != built_size:

@@ -5,6 +5,7 @@ from keras import ops
 from keras import saving
 
 from custom_layers._checks import check_choice
+from custom_layers._checks import check_image_shape
 from custom_layers._checks import check_positive_int
 from custom_layers.elman import ElmanCell
 from custom_layers.gru import GRUCell
@@ -167,18 +168,7 @@ class SpatialRNN(layers.Layer):
 
     def _padded_size(self, input_shape):
         """(H, W) after padding, checked against the block shape."""
-        if len(input_shape) != 4:
-            raise ValueError(
-                f"SpatialRNN '{self.name}' expects a 4-D input (batch, "
-                f"height, width, channels), got rank {len(input_shape)} with "
-                f"shape {tuple(input_shape)}."
-            )
-        height, width, channels = input_shape[1:]
-        if height is None or width is None or channels is None:
-            raise ValueError(
-                f"SpatialRNN '{self.name}' needs a known height, width and "
-                f"channel count, got shape {tuple(input_shape)}."
-            )
+        height, width, _ = check_image_shape(f"SpatialRNN '{self.name}'", input_shape)
         block_h, block_w = self.block_shape
         if self.padding == "same":
             return -(-height // block_h) * block_h, -(-width // block_w) * block_w
