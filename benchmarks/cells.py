@@ -15,7 +15,7 @@ same width: the ratio shows what peepholes or deep transitions cost.
 
 On a GPU with the TensorFlow backend the built-in LSTM/GRU use cuDNN and are
 expected to be much faster: that gap is what cuDNN buys, not a defect of the
-cells (see SPEC.md §2).
+cells (see docs/reference.md, "cuDNN").
 """
 
 import argparse
@@ -27,6 +27,7 @@ import numpy as np
 
 import custom_layers
 from custom_layers.lstm_variants import VARIANTS
+
 
 def _layer(layer_class, **kwargs):
     return lambda units: layer_class(units, **kwargs)
@@ -104,7 +105,14 @@ def step_times(models, x, y, steps, warmup):
 
 
 def run(
-    batch, timesteps, features, units, steps, warmup, jit_compile, seed=0,
+    batch,
+    timesteps,
+    features,
+    units,
+    steps,
+    warmup,
+    jit_compile,
+    seed=0,
     pairs=PAIRS,
 ):
     rng = np.random.default_rng(seed)
@@ -150,8 +158,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     pairs = [pair for pair in PAIRS if args.only in pair[0]]
     rows = run(
-        args.batch, args.timesteps, args.features, args.units,
-        args.steps, args.warmup, args.jit, pairs=pairs,
+        args.batch,
+        args.timesteps,
+        args.features,
+        args.units,
+        args.steps,
+        args.warmup,
+        args.jit,
+        pairs=pairs,
     )
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}, "

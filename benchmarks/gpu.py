@@ -42,7 +42,9 @@ def device_name():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="tiny sizes, for a CPU check")
+    parser.add_argument(
+        "--small", action="store_true", help="tiny sizes, for a CPU check"
+    )
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args(argv)
@@ -53,7 +55,9 @@ def main(argv=None):
         image_shape, width, batch = (128, 128, 3), 1.0, 128
         timesteps, features, units, cell_batch = 100, 32, 128, 64
 
-    print(f"Device: {device_name()}; Keras {keras.__version__}, backend {keras.backend.backend()}")
+    print(
+        f"Device: {device_name()}; Keras {keras.__version__}, backend {keras.backend.backend()}"
+    )
     print(
         f"\nspatial_rnn_classifier({image_shape}, width={width}), batch {batch}, "
         f"training images/s (mean over {args.steps} steps after {args.warmup})\n"
@@ -64,15 +68,24 @@ def main(argv=None):
     for policy in POLICIES:
         rate = images_per_second(
             lambda: spatial_rnn_classifier(image_shape, width=width),
-            policy, batch, args.steps, args.warmup,
+            policy,
+            batch,
+            args.steps,
+            args.warmup,
         )
         baseline = baseline or rate
         print(f"| {policy} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
 
     pairs = [pair for pair in PAIRS if pair[0] in ("LSTM", "GRU")]
     rows = time_cell_pairs(
-        cell_batch, timesteps, features, units, args.steps, args.warmup,
-        jit_compile=True, pairs=pairs,
+        cell_batch,
+        timesteps,
+        features,
+        units,
+        args.steps,
+        args.warmup,
+        jit_compile=True,
+        pairs=pairs,
     )
     print(
         f"\nOur cells vs the built-in (cuDNN where used); batch {cell_batch}, "

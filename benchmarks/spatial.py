@@ -28,7 +28,11 @@ import keras
 import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent / "tests" / "custom_layers")]
+sys.path[:0] = [
+    str(HERE),
+    str(HERE.parent),
+    str(HERE.parent / "tests" / "custom_layers"),
+]
 
 from cells import step_times  # noqa: E402
 from spatial_reference import BuiltinSpatialReference  # noqa: E402
@@ -102,7 +106,9 @@ def images_per_second(build_model, policy, batch, steps, warmup, jit_compile="au
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["layer", "classifier", "both"], default="both")
+    parser.add_argument(
+        "--part", choices=["layer", "classifier", "both"], default="both"
+    )
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--size", type=int, default=64, help="image height = width")
     parser.add_argument("--channels", type=int, default=16)
@@ -110,14 +116,23 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--jit", action="store_true", help="compile with XLA")
-    parser.add_argument("--image-size", type=int, default=64, help="classifier input size")
-    parser.add_argument("--image-batch", type=int, default=16, help="classifier batch size")
+    parser.add_argument(
+        "--image-size", type=int, default=64, help="classifier input size"
+    )
+    parser.add_argument(
+        "--image-batch", type=int, default=16, help="classifier batch size"
+    )
     args = parser.parse_args(argv)
     print(f"Keras {keras.__version__}, backend {keras.backend.backend()}, CPU")
     if args.part in ("layer", "both"):
         rows = layer_rows(
-            args.batch, args.size, args.channels, args.units,
-            args.steps, args.warmup, args.jit,
+            args.batch,
+            args.size,
+            args.channels,
+            args.units,
+            args.steps,
+            args.warmup,
+            args.jit,
         )
         print(
             f"\nSpatialRNN(GRU, {args.units} units, block 2x2) on "
@@ -139,7 +154,10 @@ def main(argv=None):
         for policy in ("float32", "mixed_bfloat16"):
             rate = images_per_second(
                 lambda: spatial_rnn_classifier(shape, width=0.125),
-                policy, args.image_batch, args.steps, args.warmup,
+                policy,
+                args.image_batch,
+                args.steps,
+                args.warmup,
             )
             print(f"| {policy} | {rate:.1f} |")
 

@@ -103,7 +103,12 @@ def _kernel_problem():
     # jupyter_client itself replaces these names with sys.executable.
     major, minor = sys.version_info[:2]
     command = spec.argv[0]
-    if command not in {"python", f"python{major}", f"python{major}.{minor}", sys.executable}:
+    if command not in {
+        "python",
+        f"python{major}",
+        f"python{major}.{minor}",
+        sys.executable,
+    }:
         return (
             f"The '{KERNEL_NAME}' Jupyter kernel ({spec.resource_dir}) runs {command}, "
             f"not this environment's {sys.executable}; remove or fix that kernel "
@@ -205,7 +210,9 @@ def _run(args):
         notebooks = [pathlib.Path(n) for n in args.notebooks]
         missing = [str(n) for n in notebooks if not n.is_file()]
         if missing:
-            print(f"course run: no such notebook: {', '.join(missing)}", file=sys.stderr)
+            print(
+                f"course run: no such notebook: {', '.join(missing)}", file=sys.stderr
+            )
             return 2
     parameters = dict(args.parameters)
     if args.fast:
@@ -236,8 +243,10 @@ def _submission_files(arguments):
     for argument in map(pathlib.Path, arguments):
         if argument.is_dir():
             files += sorted(
-                path for path in argument.rglob("*")
-                if path.suffix in (".ipynb", ".py") and path.is_file()
+                path
+                for path in argument.rglob("*")
+                if path.suffix in (".ipynb", ".py")
+                and path.is_file()
                 and ".ipynb_checkpoints" not in path.parts
             )
         else:
@@ -268,7 +277,9 @@ def _grade(args):
 
     out = pathlib.Path(args.out)
     if out.exists() and not out.is_dir():
-        print(f"course grade: --out {out} is a file, expected a folder", file=sys.stderr)
+        print(
+            f"course grade: --out {out} is a file, expected a folder", file=sys.stderr
+        )
         return 2
     submissions = _submission_files(args.submissions)
     if not submissions:
@@ -276,8 +287,12 @@ def _grade(args):
         return 2
     try:
         batch = course.grading.grade(
-            args.assignment, submissions, seed=args.seed, timeout=args.timeout,
-            memory_mb=args.memory, progress=_print_progress,
+            args.assignment,
+            submissions,
+            seed=args.seed,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            progress=_print_progress,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"course grade: {error}", file=sys.stderr)
@@ -291,8 +306,10 @@ def _grade(args):
     for result in batch.results:
         counts[result.status] = counts.get(result.status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    print(f"graded {len(batch.results)} submissions of {batch.assignment.name} "
-          f"(seed {batch.seed}): {summary} -> {grades}")
+    print(
+        f"graded {len(batch.results)} submissions of {batch.assignment.name} "
+        f"(seed {batch.seed}): {summary} -> {grades}"
+    )
     return 0
 
 
@@ -326,7 +343,10 @@ def _check(args):
         return 2
     try:
         batch = course.grading.grade(
-            name, [path], seed=course.grading.PUBLIC_SEED, timeout=args.timeout,
+            name,
+            [path],
+            seed=course.grading.PUBLIC_SEED,
+            timeout=args.timeout,
             public_only=True,
         )
     except (ValueError, FileNotFoundError, course.grading.GradingError) as error:
@@ -336,7 +356,9 @@ def _check(args):
     result = batch.results[0]
     print(reports.feedback_text(batch, result), end="")
     hidden = len(batch.assignment.checks) - len(batch.checks)
-    print(f"\n(public checks only; {hidden} more are run when the assignment is graded)")
+    print(
+        f"\n(public checks only; {hidden} more are run when the assignment is graded)"
+    )
     return 0 if all(r.passed for r in result.checks) else 1
 
 
@@ -347,11 +369,15 @@ def _assignments(args):
     if args.action == "list":
         for name in assignments.names():
             assignment = assignments.get(name)
-            print(f"{name:<12} {assignment.max_score:g} points  "
-                  f"notebooks/assignments/{assignment.notebook}  {assignment.title}")
+            print(
+                f"{name:<12} {assignment.max_score:g} points  "
+                f"notebooks/assignments/{assignment.notebook}  {assignment.title}"
+            )
             for check in assignment.checks:
                 public = "public" if check.public else "hidden"
-                print(f"    {check.name:<24} {check.points:g}  {public}  {check.description}")
+                print(
+                    f"    {check.name:<24} {check.points:g}  {public}  {check.description}"
+                )
         return 0
     try:
         changed = release.release(args.solutions, args.out, check=args.check)
@@ -360,8 +386,11 @@ def _assignments(args):
         return 2
     if args.check:
         if changed:
-            print("out of date (run `course assignments release`): "
-                  + ", ".join(map(str, changed)), file=sys.stderr)
+            print(
+                "out of date (run `course assignments release`): "
+                + ", ".join(map(str, changed)),
+                file=sys.stderr,
+            )
             return 1
         print("the student notebooks are up to date")
         return 0
@@ -381,9 +410,12 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    env = commands.add_parser("env", help="report the environment (course.device.setup)")
+    env = commands.add_parser(
+        "env", help="report the environment (course.device.setup)"
+    )
     env.add_argument(
-        "--precision", default="auto",
+        "--precision",
+        default="auto",
         help="auto, float32, mixed_float16 or mixed_bfloat16 (default: auto)",
     )
     env.set_defaults(handler=_env)
@@ -392,26 +424,38 @@ def build_parser():
     listing.set_defaults(handler=_list)
 
     run = commands.add_parser(
-        "run", help="execute notebooks headless (papermill)",
+        "run",
+        help="execute notebooks headless (papermill)",
         description="Execute notebooks headless; the executed copies and their "
         "figures go to OUT/<notebook name>/.",
     )
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
-    run.add_argument("--all", action="store_true",
-                     help=f"run every {NOTEBOOK_PATTERN}, in order")
+    run.add_argument(
+        "--all", action="store_true", help=f"run every {NOTEBOOK_PATTERN}, in order"
+    )
     run.add_argument("--fast", action="store_true", help="same as -p FAST=True")
     run.add_argument(
-        "-p", "--parameter", dest="parameters", action="append", default=[],
-        type=_parameter, metavar="NAME=VALUE",
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        type=_parameter,
+        metavar="NAME=VALUE",
         help="set a parameter (VALUE is a Python literal, else a string); repeatable",
     )
     run.add_argument("--out", default="runs", help="output folder (default: runs)")
-    run.add_argument("--timeout", type=float, default=None,
-                     help="seconds allowed per cell (default: no limit)")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds allowed per cell (default: no limit)",
+    )
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser(
-        "compare", add_help=False,
+        "compare",
+        add_help=False,
         help="check our cells against Keras's (course compare --help for options)",
     )
     compare.set_defaults(handler=_compare)
@@ -420,54 +464,94 @@ def build_parser():
     from course.grading import DEFAULT_TIMEOUT
 
     grade = commands.add_parser(
-        "grade", help="grade submissions in sandboxed child processes",
+        "grade",
+        help="grade submissions in sandboxed child processes",
         description="Grade notebooks or modules of one assignment, each in its own "
         "sandboxed child process; writes OUT/grades.csv, OUT/grading.json and "
         "OUT/<name>/results.json + feedback.txt.",
     )
-    grade.add_argument("assignment", metavar="ASSIGNMENT",
-                       help="the assignment's name (course assignments list)")
-    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
-                       help=".ipynb or .py files, or folders of them")
+    grade.add_argument(
+        "assignment",
+        metavar="ASSIGNMENT",
+        help="the assignment's name (course assignments list)",
+    )
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        help=".ipynb or .py files, or folders of them",
+    )
     grade.add_argument("--out", required=True, help="the output folder")
-    grade.add_argument("--seed", type=int, default=None,
-                       help="seed of the check inputs (default: a fresh random one)")
-    grade.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                       help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})")
-    grade.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MiB",
-                       help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})")
+    grade.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the check inputs (default: a fresh random one)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MiB",
+        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+    )
     grade.set_defaults(handler=_grade)
 
     check = commands.add_parser(
-        "check", help="run the public checks on your assignment notebook",
+        "check",
+        help="run the public checks on your assignment notebook",
         description="Grade one notebook on the public checks only and print the "
         "feedback (exit status 0 when they all pass).",
     )
     check.add_argument("notebook", metavar="NOTEBOOK")
-    check.add_argument("--assignment", default=None,
-                       help="the assignment (default: the one in the notebook's metadata)")
-    check.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                       help=f"wall-clock seconds (default {DEFAULT_TIMEOUT:g})")
+    check.add_argument(
+        "--assignment",
+        default=None,
+        help="the assignment (default: the one in the notebook's metadata)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds (default {DEFAULT_TIMEOUT:g})",
+    )
     check.set_defaults(handler=_check)
 
     from course.grading import release
 
     assignments = commands.add_parser(
-        "assignments", help="list the assignments; release student notebooks",
+        "assignments",
+        help="list the assignments; release student notebooks",
     )
     actions = assignments.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="the assignments, their checks and points")
     release_parser = actions.add_parser(
-        "release", help="student notebooks from the solution notebooks",
+        "release",
+        help="student notebooks from the solution notebooks",
         description="Replace every ### BEGIN SOLUTION ... ### END SOLUTION region "
         "of the solution notebooks by a stub and write the student notebooks.",
     )
-    release_parser.add_argument("--solutions", default=str(release.SOLUTIONS_DIR),
-                                help=f"solution notebooks (default {release.SOLUTIONS_DIR})")
-    release_parser.add_argument("--out", default=str(release.STUDENT_DIR),
-                                help=f"student notebooks (default {release.STUDENT_DIR})")
-    release_parser.add_argument("--check", action="store_true",
-                                help="write nothing; exit 1 if a student notebook is out of date")
+    release_parser.add_argument(
+        "--solutions",
+        default=str(release.SOLUTIONS_DIR),
+        help=f"solution notebooks (default {release.SOLUTIONS_DIR})",
+    )
+    release_parser.add_argument(
+        "--out",
+        default=str(release.STUDENT_DIR),
+        help=f"student notebooks (default {release.STUDENT_DIR})",
+    )
+    release_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a student notebook is out of date",
+    )
     assignments.set_defaults(handler=_assignments)
     return parser
 

@@ -68,9 +68,7 @@ def outputs_and_gradients(layer, x, probe_seed=99, **call_kwargs):
         with tf.GradientTape() as tape:
             tape.watch(x_tensor)
             loss = probe_loss(layer(x_tensor, **call_kwargs))
-        gradients = tape.gradient(
-            loss, [x_tensor] + list(layer.trainable_variables)
-        )
+        gradients = tape.gradient(loss, [x_tensor] + list(layer.trainable_variables))
     elif backend == "jax":
         import jax
 
@@ -103,9 +101,7 @@ def compare(batch=8, timesteps=20, features=16, units=32, seed=0):
     x = rng.normal(size=(batch, timesteps, features)).astype("float32")
     results = []
     for name, ours_class, builtin_class, kwargs in PAIRS:
-        ours = ours_class(
-            units, return_sequences=True, return_state=True, **kwargs
-        )
+        ours = ours_class(units, return_sequences=True, return_state=True, **kwargs)
         builtin = builtin_class(
             units, return_sequences=True, return_state=True, **kwargs
         )
@@ -172,13 +168,10 @@ def main(argv=None):
         f"batch {args.batch}, {args.timesteps} steps, {args.features} "
         f"features, {args.units} units; weights copied from the built-in."
     )
-    results = compare(
-        args.batch, args.timesteps, args.features, args.units, args.seed
-    )
+    results = compare(args.batch, args.timesteps, args.features, args.units, args.seed)
     print(format_table(results))
     worst = max(
-        max(row["max_output_error"], row["max_gradient_error"])
-        for row in results
+        max(row["max_output_error"], row["max_gradient_error"]) for row in results
     )
     if worst > TOLERANCE:
         print(f"FAILED: a difference of {worst:.2e} exceeds {TOLERANCE:.0e}.")

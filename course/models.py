@@ -15,7 +15,8 @@ x / 128 → BatchNorm
 ```
 
 trained with SGD (lr 0.01, momentum 0.9, weight decay 5e-4), batch 128,
-90 epochs: 81.9 % accuracy in 29 571 s on a Tesla K40 (SPEC.md §1).
+90 epochs: 81.9 % accuracy in 29 571 s on a Tesla K40 (the lecture's results
+table, `LECTURE_RESULTS` below).
 """
 
 import keras
@@ -84,20 +85,28 @@ def _inputs_and_encoder(input_shape, width):
         )(x)
         x = _batch_norm(name=f"conv{level}_norm")(x)
         if level < len(ENCODER_FILTERS):
-            x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{level}")(x)
+            x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{level}")(
+                x
+            )
     return inputs, x
 
 
 def _head(x, num_classes):
     x = layers.Conv2D(
-        num_classes, 1, activation="relu", kernel_initializer="he_normal", name="classes"
+        num_classes,
+        1,
+        activation="relu",
+        kernel_initializer="he_normal",
+        name="classes",
     )(x)
     x = layers.GlobalAveragePooling2D(name="average")(x)
     # Softmax in float32 whatever the policy, so probabilities sum to 1.
     return layers.Activation("softmax", dtype="float32", name="probabilities")(x)
 
 
-def spatial_rnn_classifier(input_shape=(128, 128, 3), num_classes=2, width=1.0, cell="elman"):
+def spatial_rnn_classifier(
+    input_shape=(128, 128, 3), num_classes=2, width=1.0, cell="elman"
+):
     """The lecture's gender-from-photo network: a dilated-convolution encoder
     and two SpatialRNN (ReSeg) blocks.
 
@@ -123,7 +132,10 @@ def spatial_rnn_classifier(input_shape=(128, 128, 3), num_classes=2, width=1.0, 
     inputs, x = _inputs_and_encoder(input_shape, width)
     for block, units in enumerate(SPATIAL_UNITS, start=1):
         x = SpatialRNN(
-            _scaled(width, units), block_shape=(2, 2), cell=cell, padding="same",
+            _scaled(width, units),
+            block_shape=(2, 2),
+            cell=cell,
+            padding="same",
             name=f"spatial_rnn{block}",
         )(x)
         x = _batch_norm(name=f"spatial_rnn{block}_norm")(x)
@@ -145,8 +157,12 @@ def cnn_classifier(input_shape=(128, 128, 3), num_classes=2, width=1.0):
     inputs, x = _inputs_and_encoder(input_shape, width)
     for block, units in enumerate(SPATIAL_UNITS, start=1):
         x = layers.Conv2D(
-            2 * _scaled(width, units), 3, padding="same", activation="relu",
-            kernel_initializer="he_normal", name=f"conv_block{block}",
+            2 * _scaled(width, units),
+            3,
+            padding="same",
+            activation="relu",
+            kernel_initializer="he_normal",
+            name=f"conv_block{block}",
         )(x)
         x = layers.MaxPooling2D(2, padding="same", name=f"conv_block{block}_pool")(x)
         x = _batch_norm(name=f"conv_block{block}_norm")(x)

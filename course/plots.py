@@ -52,10 +52,14 @@ def save(fig, name, directory=None):
     """
     path = pathlib.PurePath(name)
     if path.name != name or not path.stem:
-        raise ValueError(f"name must be a plain file name like 'lstm_gates'; got {name!r}.")
+        raise ValueError(
+            f"name must be a plain file name like 'lstm_gates'; got {name!r}."
+        )
     if path.suffix not in ("", ".png"):
         raise ValueError(f"Figures are saved as PNG; got the suffix {path.suffix!r}.")
-    folder = pathlib.Path(directory or os.environ.get(FIGURES_ENV) or DEFAULT_FIGURES_DIR)
+    folder = pathlib.Path(
+        directory or os.environ.get(FIGURES_ENV) or DEFAULT_FIGURES_DIR
+    )
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path.stem}.png"
     fig.savefig(target, dpi=120, bbox_inches="tight")
@@ -98,7 +102,9 @@ def learning_curves(history, metrics=None, baselines=None, title=None):
                 )
                 axes.plot(epochs, series, style, marker="o", markersize=3, label=name)
         if baselines and metric in baselines:
-            axes.axhline(baselines[metric], color="grey", linestyle=":", label="baseline")
+            axes.axhline(
+                baselines[metric], color="grey", linestyle=":", label="baseline"
+            )
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("epoch")
         axes.set_ylabel(metric)
@@ -141,13 +147,17 @@ def sequence_heatmaps(traces, tokens=None, title=None):
         figsize=(max(6.0, 0.3 * steps), 1.2 + sum(heights)),
         layout="constrained",
     )
-    all_axes = np.atleast_1d(fig.subplots(len(arrays), 1, height_ratios=heights, sharex=True))
+    all_axes = np.atleast_1d(
+        fig.subplots(len(arrays), 1, height_ratios=heights, sharex=True)
+    )
     for axes, (name, values) in zip(all_axes, arrays.items()):
         if values.min() >= 0.0 and values.max() <= 1.0:
             image = axes.imshow(values.T, aspect="auto", cmap="viridis", vmin=0, vmax=1)
         else:
             limit = float(np.abs(values).max()) or 1.0
-            image = axes.imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
+            image = axes.imshow(
+                values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit
+            )
         axes.set_ylabel(name)
         fig.colorbar(image, ax=axes, pad=0.01)
     if tokens is not None:
@@ -189,18 +199,28 @@ def gradient_vs_lag(norms, log=True, title="Gradient norm versus time lag"):
 
 
 def _node(axes, xy, text, colour):
-    axes.add_patch(FancyBboxPatch(
-        (xy[0] - 0.32, xy[1] - 0.22), 0.64, 0.44,
-        boxstyle="round,pad=0.04", facecolor=colour, edgecolor="black",
-    ))
+    axes.add_patch(
+        FancyBboxPatch(
+            (xy[0] - 0.32, xy[1] - 0.22),
+            0.64,
+            0.44,
+            boxstyle="round,pad=0.04",
+            facecolor=colour,
+            edgecolor="black",
+        )
+    )
     axes.text(*xy, text, ha="center", va="center", fontsize=11)
 
 
 def _arrow(axes, start, end, label=None, **style):
-    axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, **style))
+    axes.add_patch(
+        FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, **style)
+    )
     if label:
         middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
-        axes.text(middle[0] + 0.06, middle[1] + 0.06, label, fontsize=9, color="dimgray")
+        axes.text(
+            middle[0] + 0.06, middle[1] + 0.06, label, fontsize=9, color="dimgray"
+        )
 
 
 def unrolled_graph(steps=3, outputs=True, folded=True):
@@ -270,11 +290,17 @@ def attention_matrix(weights, source_tokens=None, target_tokens=None, title=None
     """
     weights = np.asarray(weights, dtype=float)
     if weights.ndim != 2:
-        raise ValueError(f"weights must be 2-D (target, source); got shape {weights.shape}.")
-    for tokens, size, axis in ((source_tokens, weights.shape[1], "source"),
-                               (target_tokens, weights.shape[0], "target")):
+        raise ValueError(
+            f"weights must be 2-D (target, source); got shape {weights.shape}."
+        )
+    for tokens, size, axis in (
+        (source_tokens, weights.shape[1], "source"),
+        (target_tokens, weights.shape[0], "target"),
+    ):
         if tokens is not None and len(tokens) != size:
-            raise ValueError(f"Got {len(tokens)} {axis} tokens for {size} {axis} steps.")
+            raise ValueError(
+                f"Got {len(tokens)} {axis} tokens for {size} {axis} steps."
+            )
     fig = Figure(
         figsize=(1.5 + 0.45 * weights.shape[1], 1.0 + 0.45 * weights.shape[0]),
         layout="constrained",
@@ -316,7 +342,9 @@ def image_grid(images, labels, predictions=None, class_names=None, columns=8):
             f"and {len(labels)} labels."
         )
     if predictions is not None and len(predictions) != len(images):
-        raise ValueError(f"Got {len(predictions)} predictions for {len(images)} images.")
+        raise ValueError(
+            f"Got {len(predictions)} predictions for {len(images)} images."
+        )
 
     def name(label):
         return class_names[label] if class_names is not None else str(label)
@@ -329,11 +357,17 @@ def image_grid(images, labels, predictions=None, class_names=None, columns=8):
         axes.axis("off")
         if i >= len(images):
             continue
-        axes.imshow(images[i], cmap="gray" if images.ndim == 3 else None, vmin=0, vmax=1)
+        axes.imshow(
+            images[i], cmap="gray" if images.ndim == 3 else None, vmin=0, vmax=1
+        )
         text, colour = name(labels[i]), "black"
         if predictions is not None:
             wrong = predictions[i] != labels[i]
-            text = f"{name(predictions[i])}\n(true: {text})" if wrong else name(predictions[i])
+            text = (
+                f"{name(predictions[i])}\n(true: {text})"
+                if wrong
+                else name(predictions[i])
+            )
             colour = "red" if wrong else "green"
         wrapped = "\n".join(textwrap.fill(line, 22) for line in text.split("\n"))
         axes.set_title(wrapped, fontsize=8, color=colour)

@@ -1,5 +1,5 @@
 """The syllabus: the lecture's sections, the notebooks that teach them and
-the layers / helpers each uses (SPEC.md section 1).
+the layers / helpers each uses.
 
 The Russian titles are the headings of the original lecture material: the
 main deck "Рекуррентные нейронные сети" (Intel neon course, UNN) for most
@@ -32,44 +32,105 @@ class Section:
 
 
 SYLLABUS = (
-    Section(0, "Course set-up: environment, GPU, mixed precision", None,
-            "00_setup.ipynb", ("course.device",)),
-    Section(1, "What RNNs solve: sequence tasks and input/output modes",
-            "Понятие рекуррентных сетей",
-            "01_sequence_tasks.ipynb", ("Keras built-ins",)),
-    Section(2, "Unrolling a computational graph",
-            "Обобщение понятия графа вычислений. Развертывание графа вычислений",
-            "02_unrolling.ipynb", ("keras.layers.RNN", "a hand-written loop")),
-    Section(3, "Elman and Jordan networks", "Сети Элмана и Джордана",
-            "03_elman_jordan.ipynb", ("ElmanCell", "JordanCell")),
-    Section(4, "Training: BPTT and truncated BPTT", "Обучение рекуррентных сетей",
-            "04_bptt.ipynb", ("NumPy BPTT", "course.training")),
-    Section(5, "Vanishing gradients and long-range dependencies",
-            "Проблема исчезающего градиента",
-            "05_vanishing_gradients.ipynb", ("adding problem", "course.plots")),
-    Section(6, "Deep RNNs: DT-RNN, DO-RNN, stacked",
-            "Глубокие рекуррентные нейронные сети",
-            "06_deep_rnns.ipynb", ("DeepTransitionCell", "DeepOutputCell")),
-    Section(7, "LSTM: the memory cell and its gates",
-            "Нейронные сети долгой кратковременной памяти",
-            "07_lstm.ipynb", ("LSTMCell", "state tracing")),
-    Section(8, "GRU: update and reset gates", "Управляемые рекуррентные нейроны",
-            "08_gru.ipynb", ("GRUCell",)),
-    Section(9, "Comparing LSTM variants (Greff et al.)",
-            "Сравнение рекуррентных нейронов",
-            "09_lstm_variants.ipynb", ("LSTMVariantCell",)),
-    Section(10, "Character-level language models", "Примеры генераторов текста",
-            "10_char_language_models.ipynb",
-            ("Python source corpus", "tiny_shakespeare")),
-    Section(11, "Image captioning", "Составление описания изображения",
-            "11_image_captioning.ipynb", ("CNN encoder", "LSTM decoder")),
-    Section(12, "Gender from a photo: a conv encoder and SpatialRNN (ReSeg)",
-            "Пример применения рекуррентных сетей для решения задачи "
-            "классификации пола человека по фотографии",
-            "12_spatial_rnn.ipynb", ("SpatialRNN", "course.models")),
-    Section(13, "Beyond: Hopfield memory, attention, memory-augmented networks",
-            "Сеть Хопфилда, нейронная машина Тьюринга, концепция внимания",
-            "13_memory_and_attention.ipynb", ("Hopfield network", "attention")),
+    Section(
+        0,
+        "Course set-up: environment, GPU, mixed precision",
+        None,
+        "00_setup.ipynb",
+        ("course.device",),
+    ),
+    Section(
+        1,
+        "What RNNs solve: sequence tasks and input/output modes",
+        "Понятие рекуррентных сетей",
+        "01_sequence_tasks.ipynb",
+        ("Keras built-ins",),
+    ),
+    Section(
+        2,
+        "Unrolling a computational graph",
+        "Обобщение понятия графа вычислений. Развертывание графа вычислений",
+        "02_unrolling.ipynb",
+        ("keras.layers.RNN", "a hand-written loop"),
+    ),
+    Section(
+        3,
+        "Elman and Jordan networks",
+        "Сети Элмана и Джордана",
+        "03_elman_jordan.ipynb",
+        ("ElmanCell", "JordanCell"),
+    ),
+    Section(
+        4,
+        "Training: BPTT and truncated BPTT",
+        "Обучение рекуррентных сетей",
+        "04_bptt.ipynb",
+        ("NumPy BPTT", "course.training"),
+    ),
+    Section(
+        5,
+        "Vanishing gradients and long-range dependencies",
+        "Проблема исчезающего градиента",
+        "05_vanishing_gradients.ipynb",
+        ("adding problem", "course.plots"),
+    ),
+    Section(
+        6,
+        "Deep RNNs: DT-RNN, DO-RNN, stacked",
+        "Глубокие рекуррентные нейронные сети",
+        "06_deep_rnns.ipynb",
+        ("DeepTransitionCell", "DeepOutputCell"),
+    ),
+    Section(
+        7,
+        "LSTM: the memory cell and its gates",
+        "Нейронные сети долгой кратковременной памяти",
+        "07_lstm.ipynb",
+        ("LSTMCell", "state tracing"),
+    ),
+    Section(
+        8,
+        "GRU: update and reset gates",
+        "Управляемые рекуррентные нейроны",
+        "08_gru.ipynb",
+        ("GRUCell",),
+    ),
+    Section(
+        9,
+        "Comparing LSTM variants (Greff et al.)",
+        "Сравнение рекуррентных нейронов",
+        "09_lstm_variants.ipynb",
+        ("LSTMVariantCell",),
+    ),
+    Section(
+        10,
+        "Character-level language models",
+        "Примеры генераторов текста",
+        "10_char_language_models.ipynb",
+        ("Python source corpus", "tiny_shakespeare"),
+    ),
+    Section(
+        11,
+        "Image captioning",
+        "Составление описания изображения",
+        "11_image_captioning.ipynb",
+        ("CNN encoder", "LSTM decoder"),
+    ),
+    Section(
+        12,
+        "Gender from a photo: a conv encoder and SpatialRNN (ReSeg)",
+        "Пример применения рекуррентных сетей для решения задачи "
+        "классификации пола человека по фотографии",
+        "12_spatial_rnn.ipynb",
+        ("SpatialRNN", "course.models"),
+    ),
+    Section(
+        13,
+        "Beyond: Hopfield memory, attention, memory-augmented networks",
+        "Сеть Хопфилда, нейронная машина Тьюринга, концепция внимания",
+        "13_memory_and_attention.ipynb",
+        ("Hopfield network", "attention"),
+    ),
 )
 
 
@@ -82,10 +143,13 @@ def format_table(sections=SYLLABUS):
     Returns:
         The table as one string.
     """
-    header = ("#", "Lecture section (English / Russian)", "Notebook", "Layers / helpers")
-    rows = [
-        (str(s.number), s.title, s.notebook, ", ".join(s.uses)) for s in sections
-    ]
+    header = (
+        "#",
+        "Lecture section (English / Russian)",
+        "Notebook",
+        "Layers / helpers",
+    )
+    rows = [(str(s.number), s.title, s.notebook, ", ".join(s.uses)) for s in sections]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
 
     def line(cells):

@@ -27,7 +27,17 @@ HISTORY_FILE = "history.csv"
 LOG_DIR = "logs"
 
 
-def fit(model, x=None, y=None, *, workdir, epochs=1, callbacks=(), tensorboard=False, **kwargs):
+def fit(
+    model,
+    x=None,
+    y=None,
+    *,
+    workdir,
+    epochs=1,
+    callbacks=(),
+    tensorboard=False,
+    **kwargs,
+):
     """`model.fit` that survives interruptions and keeps its history.
 
     Adds, after the caller's `callbacks`:
@@ -152,7 +162,9 @@ class _States:
     """Reads and writes the states of a model's stateful layers."""
 
     def __init__(self, layers):
-        self.variables = [v for layer in layers for v in keras.tree.flatten(layer.states)]
+        self.variables = [
+            v for layer in layers for v in keras.tree.flatten(layer.states)
+        ]
 
     def get(self):
         return [keras.ops.convert_to_numpy(v) for v in self.variables]
@@ -266,8 +278,10 @@ def truncated_bptt(model, x, y, *, k1, k2=None, epochs=1, verbose=1):
                     f"(return_sequences=True): a window of {window.shape[1]} "
                     f"steps gave outputs of shape {tuple(outputs.shape)}."
                 )
-            counted = outputs[:, -tf.shape(targets)[1]:]
-            loss = model.compute_loss(x=window, y=targets, y_pred=counted, training=True)
+            counted = outputs[:, -tf.shape(targets)[1] :]
+            loss = model.compute_loss(
+                x=window, y=targets, y_pred=counted, training=True
+            )
             scaled = model.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, model.trainable_variables)
         model.optimizer.apply(gradients, model.trainable_variables)

@@ -19,9 +19,9 @@ from custom_layers.elman import ElmanCell
 from custom_layers.elman import ElmanRNN
 from custom_layers.gru import GRU
 from custom_layers.gru import GRUCell
-from custom_layers.lstm import LSTM
 from custom_layers.jordan import JordanCell
 from custom_layers.jordan import JordanRNN
+from custom_layers.lstm import LSTM
 from custom_layers.lstm import LSTMCell
 from custom_layers.lstm_variants import LSTMVariant
 from custom_layers.lstm_variants import LSTMVariantCell

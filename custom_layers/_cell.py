@@ -281,9 +281,7 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
             )
         count = len(self.gate_names)
         input_weights = np.split(ops.convert_to_numpy(self.kernel), count, 1)
-        state_weights = np.split(
-            ops.convert_to_numpy(self.recurrent_kernel), count, 1
-        )
+        state_weights = np.split(ops.convert_to_numpy(self.recurrent_kernel), count, 1)
         if self.use_bias:
             bias = np.atleast_2d(ops.convert_to_numpy(self.bias))
             biases = np.split(bias, count, axis=1)
@@ -303,24 +301,14 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(
-                self.kernel_initializer
-            ),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "recurrent_regularizer": regularizers.serialize(
-                self.recurrent_regularizer
-            ),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(
-                self.recurrent_constraint
-            ),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
@@ -357,7 +345,5 @@ class GatedRecurrentCell(RecurrentCell):
     def get_config(self):
         return {
             **super().get_config(),
-            "recurrent_activation": activations.serialize(
-                self.recurrent_activation
-            ),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
         }

@@ -11,9 +11,7 @@ from keras import activations
 def check_positive_int(name, value):
     """Returns `value` if it is a positive integer, else raises `ValueError`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(
-            f"`{name}` must be a positive integer, got {value!r}."
-        )
+        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
     return value
 
 
@@ -26,8 +24,7 @@ def check_rate(name, value):
         )
     if not 0.0 <= value < 1.0:
         raise ValueError(
-            f"`{name}` must be in [0, 1) (the fraction of units to drop), "
-            f"got {value}."
+            f"`{name}` must be in [0, 1) (the fraction of units to drop), got {value}."
         )
     return float(value)
 

@@ -37,9 +37,7 @@ class CheckedRNN(layers.RNN):
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         _checks.check_sequence_shape(self.name, sequences.shape)
-        _checks.check_feature_size(
-            self.name, self.cell.input_size, sequences.shape
-        )
+        _checks.check_feature_size(self.name, self.cell.input_size, sequences.shape)
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
@@ -56,9 +54,7 @@ class CheckedRNN(layers.RNN):
             or keras.backend.backend() != "jax"
             or getattr(self.cell, "output_is_first_state", True)
         ):
-            return super().inner_loop(
-                sequences, initial_state, mask, training=training
-            )
+            return super().inner_loop(sequences, initial_state, mask, training=training)
         cell_kwargs = {}
         if self.cell._call_has_training_arg:
             cell_kwargs["training"] = training

@@ -116,8 +116,10 @@ class DeepTransitionCell(RecurrentCell):
         super().build(input_shape)
         self.transitions = []  # [(W_l, b_l)] for l = 2 … L
         for layer in range(2, self.transition_layers + 1):
-            size = self.units if layer == self.transition_layers else (
-                self.transition_units
+            size = (
+                self.units
+                if layer == self.transition_layers
+                else (self.transition_units)
             )
             self.transitions.append(
                 self.add_feedforward_weights(
@@ -171,9 +173,7 @@ class DeepTransitionCell(RecurrentCell):
             **super().get_config(),
             "transition_layers": self.transition_layers,
             "transition_units": self.transition_units,
-            "transition_activation": activations.serialize(
-                self.transition_activation
-            ),
+            "transition_activation": activations.serialize(self.transition_activation),
             "shortcut": self.shortcut,
         }
 
@@ -243,9 +243,7 @@ class DeepOutputCell(RecurrentCell):
         self.output_units = _checks.check_positive_int(
             "output_units", self.units if output_units is None else output_units
         )
-        self.output_layers = _checks.check_positive_int(
-            "output_layers", output_layers
-        )
+        self.output_layers = _checks.check_positive_int("output_layers", output_layers)
         self.output_hidden_units = _checks.check_positive_int(
             "output_hidden_units",
             self.units if output_hidden_units is None else output_hidden_units,
@@ -461,9 +459,7 @@ class StackedCells(layers.Layer, DropoutRNNCell):
 
     def build(self, input_shape):
         batch = input_shape[0]
-        for cell, size in zip(
-            self.cells, self.layer_input_sizes(input_shape[-1])
-        ):
+        for cell, size in zip(self.cells, self.layer_input_sizes(input_shape[-1])):
             if not cell.built:
                 cell.build((batch, size))
 
@@ -502,9 +498,7 @@ class StackedCells(layers.Layer, DropoutRNNCell):
         sizes = self.layer_input_sizes(step_input.shape[-1])
         for cell, size in zip(self.cells, sizes):
             if isinstance(cell, DropoutRNNCell):
-                cell.get_dropout_mask(
-                    ops.zeros((batch, size), dtype=step_input.dtype)
-                )
+                cell.get_dropout_mask(ops.zeros((batch, size), dtype=step_input.dtype))
                 first_state = tree.flatten(cell.state_size)[0]
                 cell.get_recurrent_dropout_mask(
                     ops.zeros((batch, first_state), dtype=step_input.dtype)

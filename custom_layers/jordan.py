@@ -76,9 +76,7 @@ class JordanCell(RecurrentCell):
         super().__init__(units, activation=activation, **kwargs)
         if output_units is None:
             output_units = self.units
-        self.output_units = _checks.check_positive_int(
-            "output_units", output_units
-        )
+        self.output_units = _checks.check_positive_int("output_units", output_units)
         self.output_activation = _checks.get_activation(
             "output_activation", output_activation
         )

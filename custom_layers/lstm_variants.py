@@ -238,15 +238,9 @@ class LSTMVariantCell(LSTMCell):
         return {
             **super().get_config(),
             "variant": self.variant,
-            "peephole_initializer": initializers.serialize(
-                self.peephole_initializer
-            ),
-            "peephole_regularizer": regularizers.serialize(
-                self.peephole_regularizer
-            ),
-            "peephole_constraint": constraints.serialize(
-                self.peephole_constraint
-            ),
+            "peephole_initializer": initializers.serialize(self.peephole_initializer),
+            "peephole_regularizer": regularizers.serialize(self.peephole_regularizer),
+            "peephole_constraint": constraints.serialize(self.peephole_constraint),
         }
 
 

@@ -138,7 +138,9 @@ class SpatialRNN(layers.Layer):
         output_size = getattr(cell, "output_size", None)
         if output_size is None:
             state_size = cell.state_size
-            output_size = state_size[0] if isinstance(state_size, (list, tuple)) else state_size
+            output_size = (
+                state_size[0] if isinstance(state_size, (list, tuple)) else state_size
+            )
         if output_size != self.units:
             raise ValueError(
                 f"The cell for SpatialRNN(units={self.units}) has "
@@ -251,4 +253,3 @@ class SpatialRNN(layers.Layer):
             }
         )
         return config
-

@@ -104,10 +104,7 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
             vars(traced).pop("_trace_callback", None)
     if go_backwards:
         steps.reverse()
-    return {
-        name: np.stack([step[name] for step in steps], axis=1)
-        for name in steps[0]
-    }
+    return {name: np.stack([step[name] for step in steps], axis=1) for name in steps[0]}
 
 
 def _install(cell, steps, prefix=""):

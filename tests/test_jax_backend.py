@@ -17,8 +17,15 @@ LAYER_TESTS = pathlib.Path(__file__).parent / "custom_layers"
 def test_layer_suite_passes_on_jax():
     pytest.importorskip("jax")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(LAYER_TESTS)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(LAYER_TESTS),
+        ],
         env={**os.environ, "KERAS_BACKEND": "jax"},
         capture_output=True,
         text=True,

@@ -3,6 +3,7 @@ the README's two commands and the CI script."""
 
 import pathlib
 import re
+import subprocess
 import sys
 import tomllib
 
@@ -84,3 +85,17 @@ def test_readme_tour_runs():
     readme = (ROOT / "README.md").read_text()
     tour = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
     exec(compile(tour, "README.md", "exec"), {})
+
+
+def test_code_is_formatted_and_linted():
+    """ruff, configured in pyproject.toml, is the law: `ruff format` leaves
+    every file (notebooks included) as it is and `ruff check` finds nothing."""
+    ruff = [sys.executable, "-m", "ruff"]
+    formatted = subprocess.run(
+        [*ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    linted = subprocess.run(
+        [*ruff, "check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr

@@ -70,10 +70,12 @@ def lfw_faces(image_size=25, channels=1):
         raise ValueError(f"channels must be 1 or 3; got {channels!r}.")
     images = skimage.data.lfw_subset()
     if images.shape[1:] != (height, width):
-        images = np.stack([
-            skimage.transform.resize(image, (height, width), anti_aliasing=True)
-            for image in images
-        ])
+        images = np.stack(
+            [
+                skimage.transform.resize(image, (height, width), anti_aliasing=True)
+                for image in images
+            ]
+        )
     images = np.repeat(images[..., None], channels, axis=-1).astype("float32")
     labels = np.repeat(np.array([1, 0], dtype="int32"), len(images) // 2)
     return np.clip(images, 0.0, 1.0), labels

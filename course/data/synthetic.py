@@ -68,7 +68,9 @@ def adding_problem(n, length=100, seed=0):
     """
     _check_positive(n=n, length=length)
     if length < 2:
-        raise ValueError(f"length must be at least 2 (one marker per half); got {length}.")
+        raise ValueError(
+            f"length must be at least 2 (one marker per half); got {length}."
+        )
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, length))
     half = length // 2
@@ -211,7 +213,9 @@ def simulate_oscillator(u, dt=0.1, omega=1.0, zeta=0.1, initial_state=(0.0, 0.0)
     m = np.array([[0.0, 1.0], [-(omega**2), -2.0 * zeta * omega]])
     a = scipy.linalg.expm(m * dt)
     b = np.linalg.solve(m, (a - np.eye(2)) @ np.array([0.0, 1.0]))
-    state = np.broadcast_to(np.asarray(initial_state, dtype="float64"), u.shape[:-1] + (2,))
+    state = np.broadcast_to(
+        np.asarray(initial_state, dtype="float64"), u.shape[:-1] + (2,)
+    )
     states = np.empty(u.shape + (2,))
     for t in range(u.shape[-1]):
         state = state @ a.T + u[..., t, None] * b

@@ -292,9 +292,7 @@ def tiny_shakespeare(split="train", data_dir=None, download=True):
         download_description="the 1.1 MB text file of char-rnn's tiny Shakespeare",
         offline_alternative="course.data.python_source_corpus()",
     )
-    return "".join(
-        example["text"].numpy().decode("utf-8") for example in dataset
-    )
+    return "".join(example["text"].numpy().decode("utf-8") for example in dataset)
 
 
 def sequence_windows(ids, length, stride=None):

@@ -1,7 +1,8 @@
 """The autograder behind `course grade` and `course check`.
 
 Student code is untrusted, so it never runs in the grader's process
-(SPEC.md section 6, the lessons of otter-grader and nbgrader):
+(the lessons of otter-grader and nbgrader, whose checks run in the
+student's own kernel and can be patched by it):
 
 - `source`: reads a notebook or module without running it: the kept
   definitions (found by name, magics stripped), syntax errors, and the

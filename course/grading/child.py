@@ -51,7 +51,11 @@ def describe(error):
         message = str(error)
     except Exception:  # a student's exception class with a broken __str__
         message = ""
-    return {"type": type(error).__name__, "message": message[:MAX_MESSAGE], "line": line}
+    return {
+        "type": type(error).__name__,
+        "message": message[:MAX_MESSAGE],
+        "line": line,
+    }
 
 
 class Report:

@@ -176,8 +176,13 @@ def _reference(assignment, checks, inputs, scratch, memory_mb, threads):
     workdir = scratch / "reference"
     workdir.mkdir()
     run = runner.run_child(
-        workdir, assignment=assignment.name, checks=[c.name for c in checks],
-        inputs=inputs, timeout=REFERENCE_TIMEOUT, memory_mb=memory_mb, threads=threads,
+        workdir,
+        assignment=assignment.name,
+        checks=[c.name for c in checks],
+        inputs=inputs,
+        timeout=REFERENCE_TIMEOUT,
+        memory_mb=memory_mb,
+        threads=threads,
     )
     entries = run.report.get("checks", {})
     for check in checks:
@@ -207,7 +212,9 @@ def _status(assignment, submission, run, memory_mb, timeout):
     missing = [n for n in assignment.answers if n not in submission.defined]
     reported_missing = report.get("missing")
     if isinstance(reported_missing, list):
-        missing += [n for n in reported_missing if n in assignment.answers and n not in missing]
+        missing += [
+            n for n in reported_missing if n in assignment.answers and n not in missing
+        ]
     checks = report.get("checks") if isinstance(report.get("checks"), dict) else {}
     if run.timed_out:
         return "timeout", (
@@ -216,9 +223,13 @@ def _status(assignment, submission, run, memory_mb, timeout):
         )
     if report.get("memory_error"):
         failed = next(
-            (name for name, entry in checks.items()
-             if isinstance(entry, dict) and isinstance(entry.get("error"), dict)
-             and entry["error"].get("type") == "MemoryError"),
+            (
+                name
+                for name, entry in checks.items()
+                if isinstance(entry, dict)
+                and isinstance(entry.get("error"), dict)
+                and entry["error"].get("type") == "MemoryError"
+            ),
             None,
         )
         where = f" in check {failed}" if failed else " while loading the code"
@@ -236,27 +247,60 @@ def _status(assignment, submission, run, memory_mb, timeout):
     return "ok", ""
 
 
-def _grade_one(assignment, checks, path, submission, folder, inputs, reference,
-               scratch, timeout, memory_mb, threads):
+def _grade_one(
+    assignment,
+    checks,
+    path,
+    submission,
+    folder,
+    inputs,
+    reference,
+    scratch,
+    timeout,
+    memory_mb,
+    threads,
+):
     given = str(path)
     if submission.problem:
-        return Result(given, folder, "error", clean(submission.problem), _not_run(
-            checks, "not run: " + clean(submission.problem)), submission.flags, 0.0)
+        return Result(
+            given,
+            folder,
+            "error",
+            clean(submission.problem),
+            _not_run(checks, "not run: " + clean(submission.problem)),
+            submission.flags,
+            0.0,
+        )
     if not any(name in submission.defined for name in assignment.answers):
         message = _missing_text(list(assignment.answers), submission)
-        return Result(given, folder, "missing", message,
-                      _not_run(checks, "not run: " + message), submission.flags, 0.0)
+        return Result(
+            given,
+            folder,
+            "missing",
+            message,
+            _not_run(checks, "not run: " + message),
+            submission.flags,
+            0.0,
+        )
 
     workdir = scratch / folder
     workdir.mkdir()
     run = runner.run_child(
-        workdir, assignment=assignment.name, checks=[c.name for c in checks],
-        inputs=inputs, timeout=timeout, memory_mb=memory_mb, threads=threads,
-        code=submission.code, expected={name: list(a) for name, a in reference.items()},
+        workdir,
+        assignment=assignment.name,
+        checks=[c.name for c in checks],
+        inputs=inputs,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        threads=threads,
+        code=submission.code,
+        expected={name: list(a) for name, a in reference.items()},
     )
     _remove(workdir)
     status, message = _status(assignment, submission, run, memory_mb, timeout)
-    entries = run.report.get("checks") if isinstance(run.report.get("checks"), dict) else {}
+    entries = (
+        run.report.get("checks") if isinstance(run.report.get("checks"), dict) else {}
+    )
     results = []
     for check in checks:
         entry = entries.get(check.name)
@@ -269,14 +313,33 @@ def _grade_one(assignment, checks, path, submission, folder, inputs, reference,
         elif "error" in entry:
             passed, text = False, _error_text(entry["error"], submission)
         else:
-            passed, text = False, f"not run ({status}: {message})" if message else "not run"
+            passed, text = (
+                False,
+                f"not run ({status}: {message})" if message else "not run",
+            )
         results.append(CheckResult(check, passed, text))
-    return Result(given, folder, status, message, tuple(results), submission.flags,
-                  round(run.seconds, 2))
+    return Result(
+        given,
+        folder,
+        status,
+        message,
+        tuple(results),
+        submission.flags,
+        round(run.seconds, 2),
+    )
 
 
-def grade(assignment, submissions, *, seed=None, timeout=DEFAULT_TIMEOUT,
-          memory_mb=DEFAULT_MEMORY_MB, threads=1, public_only=False, progress=None):
+def grade(
+    assignment,
+    submissions,
+    *,
+    seed=None,
+    timeout=DEFAULT_TIMEOUT,
+    memory_mb=DEFAULT_MEMORY_MB,
+    threads=1,
+    public_only=False,
+    progress=None,
+):
     """Grades submissions of one assignment.
 
     Args:
@@ -321,16 +384,39 @@ def grade(assignment, submissions, *, seed=None, timeout=DEFAULT_TIMEOUT,
     inputs = assignment.make_inputs(np.random.default_rng(seed))
 
     results = []
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch, runner.subreaper():
+    with (
+        tempfile.TemporaryDirectory(prefix="course-grade-") as scratch,
+        runner.subreaper(),
+    ):
         scratch = pathlib.Path(scratch)
         reference, sandbox, reference_seconds = _reference(
             assignment, checks, inputs, scratch, memory_mb, threads
         )
         for index, (path, submission, folder) in enumerate(zip(paths, read, folders)):
-            result = _grade_one(assignment, checks, path, submission, folder, inputs,
-                                reference, scratch, timeout, memory_mb, threads)
+            result = _grade_one(
+                assignment,
+                checks,
+                path,
+                submission,
+                folder,
+                inputs,
+                reference,
+                scratch,
+                timeout,
+                memory_mb,
+                threads,
+            )
             results.append(result)
             if progress is not None:
                 progress(index, len(paths), result)
-    return Batch(assignment, checks, seed, float(timeout), memory_mb, threads, sandbox,
-                 round(reference_seconds, 2), tuple(results))
+    return Batch(
+        assignment,
+        checks,
+        seed,
+        float(timeout),
+        memory_mb,
+        threads,
+        sandbox,
+        round(reference_seconds, 2),
+        tuple(results),
+    )

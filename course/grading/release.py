@@ -43,7 +43,9 @@ def release_source(source, where="the cell"):
         stripped = line.strip()
         if stripped.startswith(BEGIN):
             if region_start is not None:
-                raise ValueError(f"{where}, line {number}: {BEGIN} inside another region")
+                raise ValueError(
+                    f"{where}, line {number}: {BEGIN} inside another region"
+                )
             region_start = number
             indent = line[: len(line) - len(line.lstrip())]
             released.extend(indent + stub for stub in STUB)

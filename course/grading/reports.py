@@ -43,7 +43,9 @@ def feedback_text(batch, result):
         check = check_result.check
         mark = "passed" if check_result.passed else "FAILED"
         points = f"{_number(check_result.score)}/{_number(check.points)}"
-        lines.append(f"  {mark}  {points:>5}  {check.name:<{width}}  {check.description}")
+        lines.append(
+            f"  {mark}  {points:>5}  {check.name:<{width}}  {check.description}"
+        )
         lines.append(f"  {'':6}  {'':5}  {'':<{width}}  {check_result.message}")
     if result.flags:
         lines += ["", "Marked for an instructor's review:"]
@@ -56,15 +58,17 @@ def gradescope_results(batch, result):
     tests = []
     for number, check_result in enumerate(result.checks, start=1):
         check = check_result.check
-        tests.append({
-            "name": f"{check.name}: {check.description}",
-            "number": str(number),
-            "score": check_result.score,
-            "max_score": float(check.points),
-            "status": "passed" if check_result.passed else "failed",
-            "output": check_result.message,
-            "visibility": "visible" if check.public else "after_published",
-        })
+        tests.append(
+            {
+                "name": f"{check.name}: {check.description}",
+                "number": str(number),
+                "score": check_result.score,
+                "max_score": float(check.points),
+                "status": "passed" if check_result.passed else "failed",
+                "output": check_result.message,
+                "visibility": "visible" if check.public else "after_published",
+            }
+        )
     summary = f"Status: {result.status}."
     if result.message:
         summary += f" {result.message}"
@@ -92,22 +96,42 @@ def write(batch, out):
     grades = out / GRADES_FILE
     with grades.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["submission", "status", "score", "max_score", *check_names,
-                         "flags", "message", "seconds"])
+        writer.writerow(
+            [
+                "submission",
+                "status",
+                "score",
+                "max_score",
+                *check_names,
+                "flags",
+                "message",
+                "seconds",
+            ]
+        )
         for result in batch.results:
-            writer.writerow([
-                result.submission, result.status, _number(result.score),
-                _number(result.max_score), *(_number(r.score) for r in result.checks),
-                " | ".join(result.flags), result.message, _number(result.seconds),
-            ])
+            writer.writerow(
+                [
+                    result.submission,
+                    result.status,
+                    _number(result.score),
+                    _number(result.max_score),
+                    *(_number(r.score) for r in result.checks),
+                    " | ".join(result.flags),
+                    result.message,
+                    _number(result.seconds),
+                ]
+            )
     for result in batch.results:
         folder = out / result.folder
         folder.mkdir(exist_ok=True)
         (folder / "results.json").write_text(
-            json.dumps(gradescope_results(batch, result), indent=2, ensure_ascii=False) + "\n",
+            json.dumps(gradescope_results(batch, result), indent=2, ensure_ascii=False)
+            + "\n",
             encoding="utf-8",
         )
-        (folder / "feedback.txt").write_text(feedback_text(batch, result), encoding="utf-8")
+        (folder / "feedback.txt").write_text(
+            feedback_text(batch, result), encoding="utf-8"
+        )
     summary = {
         "assignment": batch.assignment.name,
         "title": batch.assignment.title,
@@ -118,18 +142,29 @@ def write(batch, out):
         "sandbox": batch.sandbox,
         "reference_seconds": batch.reference_seconds,
         "python": platform.python_version(),
-        "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "checks": [
-            {"name": c.name, "points": c.points, "description": c.description,
-             "public": c.public}
+            {
+                "name": c.name,
+                "points": c.points,
+                "description": c.description,
+                "public": c.public,
+            }
             for c in batch.checks
         ],
         "submissions": [
-            {"submission": r.submission, "folder": r.folder, "status": r.status,
-             "score": r.score, "max_score": r.max_score, "seconds": r.seconds}
+            {
+                "submission": r.submission,
+                "folder": r.folder,
+                "status": r.status,
+                "score": r.score,
+                "max_score": r.max_score,
+                "seconds": r.seconds,
+            }
             for r in batch.results
         ],
     }
-    (out / BATCH_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                  encoding="utf-8")
+    (out / BATCH_FILE).write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return grades

@@ -219,8 +219,18 @@ def _trusted_names(workdir, check):
     )
 
 
-def run_child(workdir, *, assignment, checks, inputs, timeout, memory_mb,
-              threads=1, code=None, expected=None):
+def run_child(
+    workdir,
+    *,
+    assignment,
+    checks,
+    inputs,
+    timeout,
+    memory_mb,
+    threads=1,
+    code=None,
+    expected=None,
+):
     """Runs one child in `workdir` (an empty private directory).
 
     Args:
@@ -258,8 +268,12 @@ def run_child(workdir, *, assignment, checks, inputs, timeout, memory_mb,
     started = time.monotonic()
     with open(workdir / "output.txt", "wb") as output:
         process = subprocess.Popen(
-            child_command(workdir), cwd=workdir, env=child_environment(workdir, threads),
-            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            child_command(workdir),
+            cwd=workdir,
+            env=child_environment(workdir, threads),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
@@ -275,9 +289,15 @@ def run_child(workdir, *, assignment, checks, inputs, timeout, memory_mb,
 
     arrays = {}
     for check in checks:
-        names = _trusted_names(workdir, check) if expected is None else expected.get(check, ())
+        names = (
+            _trusted_names(workdir, check)
+            if expected is None
+            else expected.get(check, ())
+        )
         arrays[check] = {name: read_array(workdir, check, name) for name in names}
-    return ChildRun(process.returncode, timed_out, seconds, read_report(workdir), arrays)
+    return ChildRun(
+        process.returncode, timed_out, seconds, read_report(workdir), arrays
+    )
 
 
 def output_tail(workdir, characters=3000):

@@ -115,7 +115,9 @@ def landlock_abi():
     if not sys.platform.startswith("linux"):
         return 0
     version = _libc().syscall(
-        _SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
+        _SYS_LANDLOCK_CREATE_RULESET,
+        None,
+        ctypes.c_size_t(0),
         ctypes.c_uint32(_CREATE_RULESET_VERSION),
     )
     return max(version, 0)
@@ -125,8 +127,16 @@ def _add_rule(libc, ruleset, path, rights, flags=os.O_PATH):
     descriptor = os.open(path, flags | os.O_CLOEXEC)
     try:
         attr = _PathBeneathAttr(rights, descriptor)
-        if libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _RULE_PATH_BENEATH,
-                        ctypes.byref(attr), ctypes.c_uint32(0)) != 0:
+        if (
+            libc.syscall(
+                _SYS_LANDLOCK_ADD_RULE,
+                ruleset,
+                _RULE_PATH_BENEATH,
+                ctypes.byref(attr),
+                ctypes.c_uint32(0),
+            )
+            != 0
+        ):
             raise OSError(ctypes.get_errno(), f"landlock_add_rule({path})")
     finally:
         os.close(descriptor)
@@ -148,8 +158,12 @@ def _landlock(workdir):
     # Older kernels reject the fields they do not know: pass only theirs.
     attr = _RulesetAttr(write_rights, network, scoped)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr),
-                           ctypes.c_size_t(size), ctypes.c_uint32(0))
+    ruleset = libc.syscall(
+        _SYS_LANDLOCK_CREATE_RULESET,
+        ctypes.byref(attr),
+        ctypes.c_size_t(size),
+        ctypes.c_uint32(0),
+    )
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
     try:

@@ -39,32 +39,104 @@ import pathlib
 
 MAX_SUBMISSION_BYTES = 20 * 2**20
 
-DYNAMIC_NAMES = frozenset({
-    "eval", "exec", "compile", "__import__", "getattr", "setattr", "delattr",
-    "globals", "vars", "open", "breakpoint",
-})
-DUNDER_ATTRIBUTES = frozenset({
-    "__dict__", "__globals__", "__builtins__", "__subclasses__", "__code__",
-    "__closure__", "__getattribute__", "__setattr__",
-})
-SUSPICIOUS_MODULES = frozenset({
-    "subprocess", "ctypes", "socket", "signal", "multiprocessing", "importlib",
-    "builtins", "shutil", "inspect", "gc", "pickle", "marshal", "resource",
-    "pty", "psutil", "threading", "asyncio", "urllib", "requests", "http",
-})
+DYNAMIC_NAMES = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "__import__",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "vars",
+        "open",
+        "breakpoint",
+    }
+)
+DUNDER_ATTRIBUTES = frozenset(
+    {
+        "__dict__",
+        "__globals__",
+        "__builtins__",
+        "__subclasses__",
+        "__code__",
+        "__closure__",
+        "__getattribute__",
+        "__setattr__",
+    }
+)
+SUSPICIOUS_MODULES = frozenset(
+    {
+        "subprocess",
+        "ctypes",
+        "socket",
+        "signal",
+        "multiprocessing",
+        "importlib",
+        "builtins",
+        "shutil",
+        "inspect",
+        "gc",
+        "pickle",
+        "marshal",
+        "resource",
+        "pty",
+        "psutil",
+        "threading",
+        "asyncio",
+        "urllib",
+        "requests",
+        "http",
+    }
+)
 GRADER_MODULE = "course.grading"
 SUSPICIOUS_ATTRIBUTES = {
-    "os": frozenset({
-        "environ", "environb", "getenv", "putenv", "unsetenv", "system",
-        "popen", "kill", "killpg", "fork", "forkpty", "setsid", "setpgid",
-        "_exit", "remove", "unlink", "rmdir", "removedirs", "rename",
-        "replace", "chmod", "getppid", "chdir", "listdir", "scandir", "walk",
-        "open", "write",
-    }),
-    "sys": frozenset({
-        "modules", "exit", "_getframe", "settrace", "setprofile",
-        "addaudithook", "stdout", "stderr", "argv",
-    }),
+    "os": frozenset(
+        {
+            "environ",
+            "environb",
+            "getenv",
+            "putenv",
+            "unsetenv",
+            "system",
+            "popen",
+            "kill",
+            "killpg",
+            "fork",
+            "forkpty",
+            "setsid",
+            "setpgid",
+            "_exit",
+            "remove",
+            "unlink",
+            "rmdir",
+            "removedirs",
+            "rename",
+            "replace",
+            "chmod",
+            "getppid",
+            "chdir",
+            "listdir",
+            "scandir",
+            "walk",
+            "open",
+            "write",
+        }
+    ),
+    "sys": frozenset(
+        {
+            "modules",
+            "exit",
+            "_getframe",
+            "settrace",
+            "setprofile",
+            "addaudithook",
+            "stdout",
+            "stderr",
+            "argv",
+        }
+    ),
 }
 SUSPICIOUS_PREFIXES = {"os": ("exec", "spawn", "posix_spawn")}
 
@@ -175,8 +247,16 @@ def _calls_something(node):
 
 
 def _is_kept(node):
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                         ast.AsyncFunctionDef, ast.ClassDef)):
+    if isinstance(
+        node,
+        (
+            ast.Import,
+            ast.ImportFrom,
+            ast.FunctionDef,
+            ast.AsyncFunctionDef,
+            ast.ClassDef,
+        ),
+    ):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         return node.value is not None and not _calls_something(node.value)
@@ -189,7 +269,9 @@ def _is_unused_import(node, used):
         node.module == "__future__" or any(alias.name == "*" for alias in node.names)
     ):
         return False
-    return isinstance(node, (ast.Import, ast.ImportFrom)) and not (_bound_names(node) & used)
+    return isinstance(node, (ast.Import, ast.ImportFrom)) and not (
+        _bound_names(node) & used
+    )
 
 
 def _bound_names(node):
@@ -222,14 +304,18 @@ def _statement_text(lines, node):
         return first_line, [lines[first_line - 1][first_column:last_column]]
     return first_line, (
         [lines[first_line - 1][first_column:]]
-        + lines[first_line:last_line - 1]
+        + lines[first_line : last_line - 1]
         + [lines[last_line - 1][:last_column]]
     )
 
 
 def _changes_more_than_names(node):
     """An assignment to an attribute or item, such as `np.allclose = f`."""
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    targets = (
+        node.targets
+        if isinstance(node, ast.Assign)
+        else [getattr(node, "target", None)]
+    )
     return isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
         not isinstance(target, ast.Name) for target in targets
     )
@@ -251,7 +337,9 @@ def _needed(statements, answers):
         for statement in binders.get(name, ()):
             if id(statement) not in selected:
                 selected.add(id(statement))
-                queue += [n.id for n in ast.walk(statement[-1]) if isinstance(n, ast.Name)]
+                queue += [
+                    n.id for n in ast.walk(statement[-1]) if isinstance(n, ast.Name)
+                ]
     return [statement for statement in statements if id(statement) in selected]
 
 
@@ -300,7 +388,9 @@ def _read(path, rules, answers):
         try:
             tree = ast.parse(source)
         except SyntaxError as error:
-            where = ", ".join(filter(None, (label, error.lineno and f"line {error.lineno}")))
+            where = ", ".join(
+                filter(None, (label, error.lineno and f"line {error.lineno}"))
+            )
             where = f" in {where}" if where else ""
             return Submission(path, problem=f"SyntaxError{where}: {error.msg}")
         lines = source.split("\n")
@@ -316,8 +406,10 @@ def _read(path, rules, answers):
     else:
         used = {
             name.id
-            for _, _, node in runnable if not isinstance(node, (ast.Import, ast.ImportFrom))
-            for name in ast.walk(node) if isinstance(name, ast.Name)
+            for _, _, node in runnable
+            if not isinstance(node, (ast.Import, ast.ImportFrom))
+            for name in ast.walk(node)
+            if isinstance(name, ast.Name)
         }
         kept = [s for s in runnable if not _is_unused_import(s[-1], used)]
 
@@ -330,7 +422,10 @@ def _read(path, rules, answers):
         code_lines.append("")
         origins.append(None)
     submission = Submission(
-        path, "\n".join(code_lines), tuple(origins), frozenset(defined),
+        path,
+        "\n".join(code_lines),
+        tuple(origins),
+        frozenset(defined),
         frozenset(bound - defined),
     )
     try:
@@ -341,9 +436,19 @@ def _read(path, rules, answers):
             submission, problem=f"SyntaxError in {where}: {error.msg}"
         )
     side_effects = [s for s in candidates if s[1] is None]
-    reviewed = kept + _needed(runnable, [
-        n.id for _, _, node in side_effects for n in ast.walk(node) if isinstance(n, ast.Name)
-    ]) + side_effects
+    reviewed = (
+        kept
+        + _needed(
+            runnable,
+            [
+                n.id
+                for _, _, node in side_effects
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name)
+            ],
+        )
+        + side_effects
+    )
     flags = _Flagger(rules).run([(label, node) for label, _, node in reviewed])
     return dataclasses.replace(submission, flags=tuple(flags))
 
@@ -365,9 +470,13 @@ class _Flagger(ast.NodeVisitor):
                     for alias in node.names:
                         local = alias.asname or alias.name.split(".")[0]
                         self.modules[local] = alias.name if alias.asname else local
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                elif (
+                    isinstance(node, ast.ImportFrom) and node.module and not node.level
+                ):
                     for alias in node.names:
-                        self.modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        self.modules[alias.asname or alias.name] = (
+                            f"{node.module}.{alias.name}"
+                        )
         seen = set()
         for label, statement in statements:
             if id(statement) not in seen:
@@ -420,9 +529,9 @@ class _Flagger(ast.NodeVisitor):
             self._flag(f"uses {GRADER_MODULE} (the grader)", node)
         if len(parts) > 1:
             attribute = parts[1]
-            if attribute in SUSPICIOUS_ATTRIBUTES.get(parts[0], ()) or attribute.startswith(
-                SUSPICIOUS_PREFIXES.get(parts[0], ("\0",))
-            ):
+            if attribute in SUSPICIOUS_ATTRIBUTES.get(
+                parts[0], ()
+            ) or attribute.startswith(SUSPICIOUS_PREFIXES.get(parts[0], ("\0",))):
                 self._flag(f"uses {parts[0]}.{attribute}", node)
 
     def visit_Attribute(self, node):

@@ -19,8 +19,11 @@ COURSE = pathlib.Path(sys.executable).parent / "course"
 def course(*args, cwd=None):
     assert COURSE.exists(), f"the console script is not installed: {COURSE}"
     return subprocess.run(
-        [str(COURSE), *map(str, args)], capture_output=True, text=True,
-        timeout=300, cwd=cwd,
+        [str(COURSE), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
@@ -29,7 +32,8 @@ def outputs(notebook):
     cells = nbformat.read(notebook, as_version=4).cells
     return [
         "".join(o.get("text", "") for o in cell.outputs)
-        for cell in cells if cell.cell_type == "code"
+        for cell in cells
+        if cell.cell_type == "code"
     ]
 
 
@@ -53,8 +57,15 @@ def test_env_rejects_an_invalid_precision(capsys, restore_dtype_policy):
 
 
 def test_run_executes_a_notebook_with_parameters(tmp_path):
-    result = course("run", FIXTURES / "example.ipynb", "--fast", "-p", "STEPS=7",
-                    "--out", tmp_path / "runs")
+    result = course(
+        "run",
+        FIXTURES / "example.ipynb",
+        "--fast",
+        "-p",
+        "STEPS=7",
+        "--out",
+        tmp_path / "runs",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     executed = tmp_path / "runs" / "example" / "example.ipynb"
     printed = outputs(executed)[-1]
@@ -107,8 +118,10 @@ def test_run_all_without_notebooks_says_so(tmp_path, capsys):
         (["run"], "give notebooks or --all"),
         (["run", "--all", "x.ipynb"], "give notebooks or --all"),
         (["run", "missing.ipynb"], "no such notebook: missing.ipynb"),
-        (["run", str(FIXTURES / "example.ipynb"), "--fast", "-p", "FAST=False"],
-         "--fast contradicts"),
+        (
+            ["run", str(FIXTURES / "example.ipynb"), "--fast", "-p", "FAST=False"],
+            "--fast contradicts",
+        ),
     ],
 )
 def test_run_rejects_bad_requests(capsys, args, message):
@@ -133,9 +146,13 @@ def test_the_kernel_runs_this_interpreter():
 def test_a_kernel_of_another_interpreter_is_reported(monkeypatch):
     from jupyter_client.kernelspec import KernelSpecManager
 
-    foreign = types.SimpleNamespace(argv=["/opt/other/bin/python", "-m", "ipykernel_launcher"],
-                                    resource_dir="/somewhere/kernels/python3")
-    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", lambda self, name: foreign)
+    foreign = types.SimpleNamespace(
+        argv=["/opt/other/bin/python", "-m", "ipykernel_launcher"],
+        resource_dir="/somewhere/kernels/python3",
+    )
+    monkeypatch.setattr(
+        KernelSpecManager, "get_kernel_spec", lambda self, name: foreign
+    )
     problem = cli._kernel_problem()
     assert "/opt/other/bin/python" in problem and sys.executable in problem
 

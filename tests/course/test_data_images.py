@@ -23,7 +23,9 @@ def test_lfw_faces_resized_to_rgb():
     assert images.shape == (200, 50, 40, 3)
     np.testing.assert_array_equal(images[..., 0], images[..., 2])
     # a resize, not a crop: the mean brightness of each image is kept
-    np.testing.assert_allclose(images[..., 0].mean(axis=(1, 2)), grey.mean(axis=(1, 2, 3)), atol=0.02)
+    np.testing.assert_allclose(
+        images[..., 0].mean(axis=(1, 2)), grey.mean(axis=(1, 2, 3)), atol=0.02
+    )
     with pytest.raises(ValueError, match="channels must be 1 or 3"):
         data.lfw_faces(channels=2)
     with pytest.raises(ValueError, match="image_size must be"):
@@ -32,7 +34,9 @@ def test_lfw_faces_resized_to_rgb():
 
 def test_celeba_gender_through_tfds_mock(tmp_path):
     with tfds.testing.mock_data(num_examples=4):
-        dataset = data.celeba_gender("validation", image_size=32, batch_size=2, data_dir=tmp_path)
+        dataset = data.celeba_gender(
+            "validation", image_size=32, batch_size=2, data_dir=tmp_path
+        )
         batches = list(dataset.as_numpy_iterator())
     assert len(batches) == 2
     images, labels = batches[0]
@@ -95,13 +99,20 @@ def test_shape_captions_describe_their_images():
         second_colour, second_shape = words[-2], words[-1]
         seen_relations.add(relation)
         centres = []
-        for colour, shape in ((first_colour, first_shape), (second_colour, second_shape)):
+        for colour, shape in (
+            (first_colour, first_shape),
+            (second_colour, second_shape),
+        ):
             mask = np.all(np.isclose(image, image_data.SHAPE_COLOURS[colour]), axis=-1)
             assert classify_shape(mask) == shape, caption
             centres.append(np.argwhere(mask).mean(axis=0))  # (row, column)
         (y1, x1), (y2, x2) = centres
-        assert {"above": y1 < y2 - 5, "below": y1 > y2 + 5,
-                "left of": x1 < x2 - 5, "right of": x1 > x2 + 5}[relation], caption
+        assert {
+            "above": y1 < y2 - 5,
+            "below": y1 > y2 + 5,
+            "left of": x1 < x2 - 5,
+            "right of": x1 > x2 + 5,
+        }[relation], caption
     assert seen_relations == set(image_data.RELATIONS)
 
 

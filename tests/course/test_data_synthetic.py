@@ -18,7 +18,9 @@ def assert_deterministic(make):
     first, again, other = make(0), make(0), make(1)
     for a, b in zip(first, again):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    assert any(not np.array_equal(np.asarray(a), np.asarray(c)) for a, c in zip(first, other))
+    assert any(
+        not np.array_equal(np.asarray(a), np.asarray(c)) for a, c in zip(first, other)
+    )
 
 
 def test_adding_problem_shapes_and_markers():
@@ -50,10 +52,10 @@ def test_copy_memory_layout():
     length = delay + 20
     assert x.shape == y.shape == (N, length) and x.dtype == y.dtype == np.int32
     assert set(np.unique(x[:, :10])) == set(range(1, 9))
-    assert np.all(x[:, 10:10 + delay - 1] == 0)
+    assert np.all(x[:, 10 : 10 + delay - 1] == 0)
     assert np.all(x[:, 10 + delay - 1] == synthetic.COPY_DELIMITER)
-    assert np.all(x[:, 10 + delay:] == 0)
-    assert np.all(y[:, :delay + 10] == synthetic.COPY_BLANK)
+    assert np.all(x[:, 10 + delay :] == 0)
+    assert np.all(y[:, : delay + 10] == synthetic.COPY_BLANK)
     np.testing.assert_array_equal(y[:, -10:], x[:, :10])
     assert_deterministic(lambda seed: data.copy_memory(20, 5, seed))
 
@@ -83,7 +85,8 @@ def test_temporal_xor():
     predictable = t % 3 == 1
     # the target at t % 3 == 1 is the XOR of the two bits before it
     np.testing.assert_array_equal(
-        y[0, predictable, 0], np.logical_xor(bits[t[predictable] - 1], bits[t[predictable]])
+        y[0, predictable, 0],
+        np.logical_xor(bits[t[predictable] - 1], bits[t[predictable]]),
     )
     # the others are coin flips: no rule predicts them better than chance
     assert y[0, ~predictable, 0].mean() == pytest.approx(0.5, abs=0.03)
@@ -123,7 +126,9 @@ def test_oscillator_steady_state_and_decay():
         np.zeros(100), dt=period / 100, omega=omega, zeta=zeta, initial_state=(1.0, 0.0)
     )
     assert position[-1] == pytest.approx(math.exp(-zeta * omega * period), rel=1e-6)
-    assert position[49] == pytest.approx(-math.exp(-zeta * omega * period / 2), rel=1e-2)
+    assert position[49] == pytest.approx(
+        -math.exp(-zeta * omega * period / 2), rel=1e-2
+    )
 
 
 def test_driven_oscillator():

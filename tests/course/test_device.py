@@ -31,9 +31,13 @@ def test_setup_sets_the_policy_on_cpu(precision, policy):
     layer = keras.layers.Dense(2)
     layer.build((None, 3))
     assert layer.kernel.dtype == "float32"  # variables stay float32
-    assert layer.compute_dtype == {"mixed_float16": "float16",
-                                   "mixed_bfloat16": "bfloat16"}.get(policy, "float32")
-    assert env.precision_reason == ("auto: no GPU" if precision == "auto" else "explicit")
+    assert layer.compute_dtype == {
+        "mixed_float16": "float16",
+        "mixed_bfloat16": "bfloat16",
+    }.get(policy, "float32")
+    assert env.precision_reason == (
+        "auto: no GPU" if precision == "auto" else "explicit"
+    )
 
 
 def test_setup_reports_the_environment():
@@ -49,7 +53,10 @@ def test_setup_reports_the_environment():
         assert label in text
     assert f"Keras       {keras.__version__}" in text
     markdown = env._repr_markdown_()
-    assert markdown.startswith("| | |\n|---|---|") and "| **Precision** | float32" in markdown
+    assert (
+        markdown.startswith("| | |\n|---|---|")
+        and "| **Precision** | float32" in markdown
+    )
 
 
 @pytest.mark.parametrize("precision", ["float16", "bfloat16", "fp16", "", None])
@@ -74,13 +81,16 @@ def test_invalid_precision_is_rejected(precision):
         ([None], "float32"),
     ],
 )
-def test_auto_precision_follows_the_gpu_compute_capability(monkeypatch, capabilities, policy):
+def test_auto_precision_follows_the_gpu_compute_capability(
+    monkeypatch, capabilities, policy
+):
     gpus = tuple(
         Device(f"/physical_device:GPU:{i}", "GPU", "test GPU", c)
         for i, c in enumerate(capabilities)
     )
     monkeypatch.setattr(
-        course.device, "_tensorflow_devices",
+        course.device,
+        "_tensorflow_devices",
         lambda: ((Device("/physical_device:CPU:0", "CPU"),) + gpus, "grows on demand"),
     )
     env = course.device.setup("auto")
@@ -109,7 +119,10 @@ def test_setup_on_the_jax_backend_imports_no_tensorflow():
         "    print('strategy:', error)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "KERAS_BACKEND": "jax"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

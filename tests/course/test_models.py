@@ -35,7 +35,11 @@ def test_full_size_model_follows_the_lecture():
     assert first.block_shape == (2, 2) and first.output.shape[1:] == (8, 8, 512)
     assert second.units == 512 and second.output.shape[1:] == (4, 4, 1024)
     assert second.vertical.forward_layer.cell.activation is keras.activations.tanh
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    norms = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
     assert len(norms) == 7  # input, 4 convolutions, 2 SpatialRNNs
     assert model.get_layer("classes").kernel_size == (1, 1)
     assert model.get_layer("probabilities").dtype_policy.name == "float32"

@@ -42,7 +42,11 @@ def test_save_defaults_to_figures_in_the_working_directory(tmp_path, monkeypatch
 
 def test_learning_curves_from_a_keras_history():
     history = keras.callbacks.History()
-    history.history = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6], "mae": [3, 2, 1]}
+    history.history = {
+        "loss": [1.0, 0.5, 0.25],
+        "val_loss": [1.1, 0.7, 0.6],
+        "mae": [3, 2, 1],
+    }
     fig = plots.learning_curves(history, baselines={"loss": 1 / 6}, title="t")
     loss_axes, mae_axes = fig.axes
     labels = [line.get_label() for line in loss_axes.get_lines()]
@@ -63,10 +67,14 @@ def test_sequence_heatmaps():
     rng = np.random.default_rng(0)
     gates = rng.random((7, 4))
     state = rng.normal(size=(7, 4))
-    fig = plots.sequence_heatmaps({"forget gate": gates, "cell": state}, tokens="hello w")
+    fig = plots.sequence_heatmaps(
+        {"forget gate": gates, "cell": state}, tokens="hello w"
+    )
     gate_axes, cell_axes = fig.axes[:2]  # (the colour bars come after the panels)
     gate_image, cell_image = gate_axes.get_images()[0], cell_axes.get_images()[0]
-    np.testing.assert_array_equal(gate_image.get_array(), gates.T)  # units down, steps across
+    np.testing.assert_array_equal(
+        gate_image.get_array(), gates.T
+    )  # units down, steps across
     assert gate_image.get_clim() == (0, 1)
     low, high = cell_image.get_clim()
     assert low == -high == -np.abs(state).max()
@@ -111,8 +119,13 @@ def test_attention_matrix():
 
 def test_image_grid_marks_mistakes():
     images = np.random.default_rng(0).random((5, 8, 8, 3))
-    fig = plots.image_grid(images, [0, 1, 1, 0, 1], predictions=[0, 1, 0, 0, 1],
-                           class_names=["cat", "dog"], columns=3)
+    fig = plots.image_grid(
+        images,
+        [0, 1, 1, 0, 1],
+        predictions=[0, 1, 0, 0, 1],
+        class_names=["cat", "dog"],
+        columns=3,
+    )
     titles = [(a.get_title(), a.title.get_color()) for a in fig.axes[:5]]
     assert titles[0] == ("cat", "green")
     assert titles[2] == ("cat\n(true: dog)", "red")

@@ -64,7 +64,11 @@ def hand_tbptt(x, y, params, k1, k2, lr, epochs):
                 hs.append(h)
             # state before the next window, from this (pre-update) forward pass
             next_start = max(0, stop - (k2 - k1))
-            following = hs[next_start - window_start - 1] if next_start > window_start else carried
+            following = (
+                hs[next_start - window_start - 1]
+                if next_start > window_start
+                else carried
+            )
             # backward: loss = mean over counted steps of (h_t - y_t)^2
             ga = gw = gb = 0.0
             dh = 0.0
@@ -101,7 +105,10 @@ def test_windows_and_carried_state_match_a_hand_computation(k1, k2):
         model,
         x.reshape(1, steps, 1).astype("float32"),
         y.reshape(1, steps, 1).astype("float32"),
-        k1=k1, k2=k2, epochs=2, verbose=0,
+        k1=k1,
+        k2=k2,
+        epochs=2,
+        verbose=0,
     )
 
     expected = hand_tbptt(x, y, (a, w, b), k1, k2, lr=0.05, epochs=2)
@@ -113,8 +120,10 @@ def test_truncation_changes_the_result():
     """The hand computation distinguishes the variants (guards the test above)."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=11), rng.normal(size=11)
-    results = [hand_tbptt(x, y, (0.7, 0.5, 0.1), k1, k2, 0.05, 2)
-               for k1, k2 in [(2, 2), (2, 3), (3, 7), (11, 11)]]
+    results = [
+        hand_tbptt(x, y, (0.7, 0.5, 0.1), k1, k2, 0.05, 2)
+        for k1, k2 in [(2, 2), (2, 3), (3, 7), (11, 11)]
+    ]
     for i in range(len(results)):
         for j in range(i):
             assert not np.allclose(results[i], results[j], atol=1e-4)

@@ -19,14 +19,19 @@ SCRIPT = pathlib.Path(__file__).parent / "fixtures" / "resumable_training.py"
 def train(workdir, *kill_at_epoch):
     return subprocess.run(
         [sys.executable, str(SCRIPT), str(workdir), *map(str, kill_at_epoch)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
 
 
 def final_weights(workdir):
     with np.load(workdir / "final.npz") as saved:
-        return [saved[key] for key in sorted(saved.files, key=lambda k: int(k.split("_")[1]))]
+        return [
+            saved[key]
+            for key in sorted(saved.files, key=lambda k: int(k.split("_")[1]))
+        ]
 
 
 def test_a_killed_run_resumes_with_the_next_epoch_and_loses_nothing(tmp_path):
@@ -57,11 +62,13 @@ def test_a_killed_run_resumes_with_the_next_epoch_and_loses_nothing(tmp_path):
 
 def small_model():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input(shape=(4, 2)),
-        keras.layers.GRU(4),
-        keras.layers.Dense(1),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4, 2)),
+            keras.layers.GRU(4),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer="adam", loss="mse")
     return model
 
@@ -75,7 +82,13 @@ def regression_data():
 def test_checkpoint_keeps_the_best_validation_model(tmp_path):
     x, y = regression_data()
     history = fit(
-        small_model(), x, y, workdir=tmp_path, epochs=3, batch_size=8, verbose=0,
+        small_model(),
+        x,
+        y,
+        workdir=tmp_path,
+        epochs=3,
+        batch_size=8,
+        verbose=0,
         validation_data=(x[:8], y[:8]),
     )
     assert history.epoch == [0, 1, 2]
@@ -84,7 +97,9 @@ def test_checkpoint_keeps_the_best_validation_model(tmp_path):
     assert restored.evaluate(x[:8], y[:8], verbose=0) == pytest.approx(best, rel=1e-5)
     logged = read_history(tmp_path)
     assert set(logged) == {"epoch", "loss", "val_loss"}
-    np.testing.assert_allclose(logged["val_loss"], history.history["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(
+        logged["val_loss"], history.history["val_loss"], rtol=1e-6
+    )
 
 
 def test_tensorboard_logs(tmp_path):
@@ -124,8 +139,16 @@ def test_a_resumed_run_replaces_the_checkpoint_only_with_a_better_model(tmp_path
     x, y = regression_data()
     model = small_model()
     with pytest.raises(Interrupt):
-        fit(model, x, y, workdir=tmp_path, epochs=4, batch_size=8, verbose=0,
-            callbacks=[InterruptAt(2)])
+        fit(
+            model,
+            x,
+            y,
+            workdir=tmp_path,
+            epochs=4,
+            batch_size=8,
+            verbose=0,
+            callbacks=[InterruptAt(2)],
+        )
     saved = (tmp_path / "checkpoint.keras").read_bytes()
     # Pretend epoch 0 reached a loss no later epoch can beat.
     history = tmp_path / "history.csv"
@@ -154,7 +177,9 @@ def test_a_finished_run_started_again_is_a_new_run(tmp_path):
 def test_training_stops_at_the_first_nan(tmp_path):
     x = np.ones((16, 4, 2), "float32")
     y = np.full((16, 1), np.nan, "float32")
-    history = fit(small_model(), x, y, workdir=tmp_path, epochs=5, batch_size=4, verbose=0)
+    history = fit(
+        small_model(), x, y, workdir=tmp_path, epochs=5, batch_size=4, verbose=0
+    )
     assert len(history.epoch) == 1
     assert np.isnan(history.history["loss"][0])
 

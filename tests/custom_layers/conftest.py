@@ -74,4 +74,3 @@ def to_numpy(structure):
     if isinstance(structure, (list, tuple)):
         return [to_numpy(item) for item in structure]
     return keras.ops.convert_to_numpy(structure)
-

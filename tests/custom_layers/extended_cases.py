@@ -1,6 +1,7 @@
 """The layers beyond Elman/LSTM/GRU as test cases, each with an independent
-float64 NumPy reference (an explicit time loop over the equations of
-SPEC.md §3), read through `gate_weights()` (the lecture's names).
+float64 NumPy reference (an explicit time loop over the papers' equations:
+Jordan 1986, Pascanu et al. 2013 arXiv:1312.6026, Greff et al. 2017
+arXiv:1503.04069), read through `gate_weights()` (the lecture's names).
 
 A case builds a layer with `return_sequences=True, return_state=True`; its
 reference maps the named weights and an input (and optional mask) to the
@@ -133,7 +134,7 @@ def gru_step(w):
 
 
 def lstm_variant_step(w, variant):
-    """Greff et al.'s equations (SPEC.md §3), written out per variant."""
+    """Greff et al.'s equations (arXiv:1503.04069, section 2), per variant."""
     units = w["W_c"].shape[0]
 
     def pre(gate, x_t, y):  # W_g x + R_g y + b_g
@@ -224,9 +225,13 @@ UNITS = 3
 def _stacked(skip):
     def make(**kwargs):
         cell_kwargs = {
-            k: kwargs[k] for k in ("dropout", "recurrent_dropout", "dtype") if k in kwargs
+            k: kwargs[k]
+            for k in ("dropout", "recurrent_dropout", "dtype")
+            if k in kwargs
         }
-        kwargs = {k: v for k, v in kwargs.items() if k not in ("dropout", "recurrent_dropout")}
+        kwargs = {
+            k: v for k, v in kwargs.items() if k not in ("dropout", "recurrent_dropout")
+        }
         cells = [
             custom_layers.GRUCell(UNITS, **cell_kwargs),
             custom_layers.LSTMCell(2, **cell_kwargs),

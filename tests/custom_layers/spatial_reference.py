@@ -1,6 +1,7 @@
 """An independent SpatialRNN built from Keras's own recurrent layers.
 
-Written the plain way, from SPEC.md §4 and not from `custom_layers.spatial`:
+Written the plain way, from ReNet (Visin et al., arXiv:1505.00393, section 2)
+and not from `custom_layers.spatial`:
 patches cut by explicit slicing, one built-in RNN call per column (then per
 row) and per direction, the backward directions run on reversed sequences,
 results put together by hand. `vectorised=True` is the same computation with

@@ -68,9 +68,7 @@ def test_weights_copy_both_ways(family):
 def test_cell_inside_keras_rnn_matches_builtin_cell(family):
     ours_class, builtin_class, kwargs = CELLS[family]
     ours = keras.layers.RNN(ours_class(UNITS, **kwargs), return_sequences=True)
-    builtin = keras.layers.RNN(
-        builtin_class(UNITS, **kwargs), return_sequences=True
-    )
+    builtin = keras.layers.RNN(builtin_class(UNITS, **kwargs), return_sequences=True)
     x = random_inputs()
     ours(x), builtin(x)
     copy_random_weights(builtin, ours)
@@ -107,9 +105,7 @@ def test_stateful_across_batches_and_reset(family):
         family, batch_size=BATCH, stateful=True, return_sequences=True
     )
     models = [
-        keras.Sequential(
-            [keras.Input(batch_shape=(BATCH, TIMESTEPS, FEATURES)), layer]
-        )
+        keras.Sequential([keras.Input(batch_shape=(BATCH, TIMESTEPS, FEATURES)), layer])
         for layer in (ours, builtin)
     ]
     first, second = random_inputs(seed=1), random_inputs(seed=2)
@@ -172,8 +168,7 @@ def test_initial_state_argument(family):
     state_count = 2 if family == "lstm" else 1
     rng = np.random.default_rng(3)
     initial = [
-        rng.normal(size=(BATCH, UNITS)).astype("float32")
-        for _ in range(state_count)
+        rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in range(state_count)
     ]
     assert_all_close(
         to_numpy(ours(x, initial_state=initial)),

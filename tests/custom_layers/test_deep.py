@@ -43,7 +43,10 @@ def test_one_output_layer_is_simple_rnn_and_dense():
     dense.build((None, UNITS))
     copy_random_weights(dense, seed=1)
     ours = custom_layers.DeepOutputRNN(
-        UNITS, output_units=2, output_layers=1, output_activation="sigmoid",
+        UNITS,
+        output_units=2,
+        output_layers=1,
+        output_activation="sigmoid",
         **SEQUENCE_AND_STATE,
     )
     ours.build((None, None, FEATURES))
@@ -90,11 +93,9 @@ def test_stack_is_keras_stack_and_a_pile_of_layers():
     sequence, (h1, c1), h2 = ours(x)  # states: each cell's, bottom first
     theirs = keras.tree.flatten(keras_stack(x))
     mine = keras.tree.flatten([sequence, h1, c1, h2])
-    for mine, expected in zip(mine, theirs, strict=True):
-        np.testing.assert_array_equal(to_numpy(mine), to_numpy(expected))
-    np.testing.assert_allclose(
-        to_numpy(sequence), to_numpy(pile(x)), rtol=0, atol=1e-6
-    )
+    for value, expected in zip(mine, theirs, strict=True):
+        np.testing.assert_array_equal(to_numpy(value), to_numpy(expected))
+    np.testing.assert_allclose(to_numpy(sequence), to_numpy(pile(x)), rtol=0, atol=1e-6)
 
 
 def test_skip_connections_shapes():
@@ -128,16 +129,26 @@ def test_weight_names():
     cell.build((None, 2))
     shapes = {name: w.shape for name, w in cell.gate_weights().items()}
     assert shapes == {
-        "U": (2, 6), "W": (4, 6), "b": (6,),
-        "W_2": (6, 6), "b_2": (6,), "W_3": (6, 4), "b_3": (4,),
+        "U": (2, 6),
+        "W": (4, 6),
+        "b": (6,),
+        "W_2": (6, 6),
+        "b_2": (6,),
+        "W_3": (6, 4),
+        "b_3": (4,),
         "W_s": (4, 4),
     }
     cell = custom_layers.DeepOutputCell(4, output_units=1, output_layers=2)
     cell.build((None, 2))
     shapes = {name: w.shape for name, w in cell.gate_weights().items()}
     assert shapes == {
-        "U": (2, 4), "W": (4, 4), "b": (4,),
-        "V_1": (4, 4), "c_1": (4,), "V_2": (4, 1), "c_2": (1,),
+        "U": (2, 4),
+        "W": (4, 4),
+        "b": (4,),
+        "V_1": (4, 4),
+        "c_1": (4,),
+        "V_2": (4, 1),
+        "c_2": (1,),
     }
 
 
@@ -145,7 +156,9 @@ def test_weight_names():
     "make, message",
     [
         (
-            lambda: custom_layers.DeepTransitionRNN(4, transition_layers=1, shortcut=True),
+            lambda: custom_layers.DeepTransitionRNN(
+                4, transition_layers=1, shortcut=True
+            ),
             r"`shortcut=True` \(DT\(S\)-RNN\).*needs `transition_layers >= 2`",
         ),
         (

@@ -21,9 +21,7 @@ def test_inference_is_unaffected_by_dropout(family):
     x = random_inputs()
     expected = to_numpy(without(x))
     np.testing.assert_array_equal(to_numpy(with_dropout(x)), expected)
-    np.testing.assert_array_equal(
-        to_numpy(with_dropout(x, training=False)), expected
-    )
+    np.testing.assert_array_equal(to_numpy(with_dropout(x, training=False)), expected)
     assert np.abs(to_numpy(with_dropout(x, training=True)) - expected).max() > 1e-3
 
 
@@ -69,7 +67,11 @@ def test_masks_are_constant_over_time(implementation):
     batch, steps = 2000, 6
 
     input_probe = layer_class(
-        size, activation=None, use_bias=False, dropout=rate, seed=1,
+        size,
+        activation=None,
+        use_bias=False,
+        dropout=rate,
+        seed=1,
         return_sequences=True,
     )
     input_probe.build((None, steps, size))
@@ -80,7 +82,11 @@ def test_masks_are_constant_over_time(implementation):
     np.testing.assert_allclose(h[h != 0], 1 / (1 - rate), rtol=1e-6)
 
     state_probe = layer_class(
-        size, activation=None, use_bias=False, recurrent_dropout=rate, seed=1,
+        size,
+        activation=None,
+        use_bias=False,
+        recurrent_dropout=rate,
+        seed=1,
         return_sequences=True,
     )
     state_probe.build((None, steps, size))

@@ -15,7 +15,9 @@ def layer_class(family):
 
 @pytest.mark.parametrize("shape", [(4, 3), (3,), (2, 4, 5, 3)])
 def test_input_that_is_not_3d(layer_class, shape):
-    with pytest.raises(ValueError, match=r"3-D input of shape \(batch, timesteps, features\)"):
+    with pytest.raises(
+        ValueError, match=r"3-D input of shape \(batch, timesteps, features\)"
+    ):
         layer_class(4)(np.zeros(shape, dtype="float32"))
 
 
@@ -29,7 +31,9 @@ def test_rank_is_checked_after_build_too(layer_class):
 def test_feature_size_that_changes_after_build(layer_class):
     layer = layer_class(4)
     layer(np.zeros((2, 5, 3), dtype="float32"))
-    with pytest.raises(ValueError, match=r"built for inputs with 3 features.*with 7 features"):
+    with pytest.raises(
+        ValueError, match=r"built for inputs with 3 features.*with 7 features"
+    ):
         layer(np.zeros((2, 5, 7), dtype="float32"))
 
 
@@ -46,7 +50,9 @@ def test_units_must_be_positive_integer(layer_class, units):
 )
 def test_unknown_activation(family_name, argument):
     layer_class, _, kwargs = FAMILIES[family_name]
-    with pytest.raises(ValueError, match=rf"Unknown activation 'tanhh' for `{argument}`"):
+    with pytest.raises(
+        ValueError, match=rf"Unknown activation 'tanhh' for `{argument}`"
+    ):
         layer_class(4, **{argument: "tanhh"}, **kwargs)
 
 

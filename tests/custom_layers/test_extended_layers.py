@@ -121,8 +121,10 @@ def test_gradients_match_finite_differences(case_name):
         return gradient
 
     np.testing.assert_allclose(
-        grad_x, finite_difference(x64, lambda: loss(weights, x64)),
-        rtol=0, atol=GRADIENT_ATOL,
+        grad_x,
+        finite_difference(x64, lambda: loss(weights, x64)),
+        rtol=0,
+        atol=GRADIENT_ATOL,
     )
     # Read the layer's per-variable gradients under the lecture's names by
     # putting them in the variables for a moment.
@@ -133,7 +135,10 @@ def test_gradients_match_finite_differences(case_name):
     for name, value in weights.items():
         expected = finite_difference(value, lambda: loss(weights, x64))
         np.testing.assert_allclose(
-            named_gradients[name], expected, rtol=0, atol=GRADIENT_ATOL,
+            named_gradients[name],
+            expected,
+            rtol=0,
+            atol=GRADIENT_ATOL,
             err_msg=name,
         )
         assert np.abs(expected).max() > 1e-4, name  # not trivially zero

@@ -24,9 +24,7 @@ def test_reduces_to_simple_rnn(go_backwards):
     builtin.build((None, None, FEATURES))
     jordan.build((None, None, FEATURES))
     kernel, recurrent_kernel, bias = copy_random_weights(builtin)
-    jordan.set_weights(
-        [kernel, recurrent_kernel, bias, np.eye(UNITS), np.zeros(UNITS)]
-    )
+    jordan.set_weights([kernel, recurrent_kernel, bias, np.eye(UNITS), np.zeros(UNITS)])
     x = random_inputs()
     for ours, theirs in zip(to_numpy(jordan(x)), to_numpy(builtin(x))):
         np.testing.assert_array_equal(ours, theirs)
@@ -36,7 +34,11 @@ def test_weights_and_their_names():
     cell = custom_layers.JordanCell(5, output_units=2)
     cell.build((None, 3))
     assert [w.path.split("/")[-1] for w in cell.weights] == [
-        "kernel", "recurrent_kernel", "bias", "output_kernel", "output_bias",
+        "kernel",
+        "recurrent_kernel",
+        "bias",
+        "output_kernel",
+        "output_bias",
     ]
     shapes = {name: w.shape for name, w in cell.gate_weights().items()}
     assert shapes == {"U": (3, 5), "W": (2, 5), "b": (5,), "V": (5, 2), "c": (2,)}
@@ -72,7 +74,10 @@ def test_state_is_the_decayed_sum_of_outputs():
         ({"state_decay": 1.5}, r"`state_decay` must be a float in \[0, 1\]"),
         ({"state_decay": -0.1}, r"`state_decay` must be a float in \[0, 1\]"),
         ({"state_decay": "slow"}, r"`state_decay` must be a float in \[0, 1\]"),
-        ({"output_activation": "sigmod"}, r"Unknown activation 'sigmod' for `output_activation`"),
+        (
+            {"output_activation": "sigmod"},
+            r"Unknown activation 'sigmod' for `output_activation`",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, message):

@@ -95,7 +95,17 @@ def test_gate_weight_names():
     cell = LSTMVariantCell(2, variant="CIFG")
     cell.build((None, 3))
     assert list(cell.gate_weights()) == [
-        "U_i", "W_i", "b_i", "U_c", "W_c", "b_c", "U_o", "W_o", "b_o", "p_i", "p_o",
+        "U_i",
+        "W_i",
+        "b_i",
+        "U_c",
+        "W_c",
+        "b_c",
+        "U_o",
+        "W_o",
+        "b_o",
+        "p_i",
+        "p_o",
     ]
     cell = LSTMVariantCell(2, variant="FGR")
     cell.build((None, 3))

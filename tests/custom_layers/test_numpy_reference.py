@@ -6,7 +6,6 @@ also checks that those names and splits are right.
 
 import numpy as np
 import pytest
-from conftest import FAMILIES
 from conftest import make_pair
 from conftest import random_inputs
 from conftest import to_numpy
@@ -78,7 +77,9 @@ def test_layer_matches_numpy_reference(family):
         name: value.astype("float64")
         for name, value in ours.cell.gate_weights().items()
     }
-    expected_sequence, expected_states = REFERENCES[family](weights, x.astype("float64"))
+    expected_sequence, expected_states = REFERENCES[family](
+        weights, x.astype("float64")
+    )
     sequence, *states = to_numpy(ours(x))
     np.testing.assert_allclose(sequence, expected_sequence, rtol=0, atol=1e-5)
     for state, expected in zip(states, expected_states):
@@ -122,7 +123,9 @@ def test_gate_weights_without_bias():
     assert list(cell.gate_weights()) == ["U_z", "W_z", "U_r", "W_r", "U_h", "W_h"]
 
 
-@pytest.mark.parametrize("unit_forget_bias, expected_forget", [(True, 1.0), (False, 0.0)])
+@pytest.mark.parametrize(
+    "unit_forget_bias, expected_forget", [(True, 1.0), (False, 0.0)]
+)
 def test_unit_forget_bias(unit_forget_bias, expected_forget):
     cell = custom_layers.LSTMCell(4, unit_forget_bias=unit_forget_bias)
     cell.build((None, 3))
@@ -134,6 +137,11 @@ def test_unit_forget_bias(unit_forget_bias, expected_forget):
 
 def test_layer_exposes_cell_hyperparameters():
     layer = custom_layers.GRU(6, dropout=0.25, reset_after=False, seed=9)
-    assert (layer.units, layer.dropout, layer.reset_after, layer.seed) == (6, 0.25, False, 9)
+    assert (layer.units, layer.dropout, layer.reset_after, layer.seed) == (
+        6,
+        0.25,
+        False,
+        9,
+    )
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
-        layer.nonsense
+        _ = layer.nonsense

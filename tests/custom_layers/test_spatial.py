@@ -102,9 +102,7 @@ def test_top_down_output_changes_only_at_and_below_a_changed_patch():
     # After the horizontal sweep every position of every row may change,
     # but only through the column: rows stay independent of each other.
     output_change = np.abs(to_numpy(layer(changed)) - to_numpy(layer(x)))[0]
-    np.testing.assert_array_equal(
-        output_change.max(axis=(1, 2)) > 1e-7, [True] * 5
-    )
+    np.testing.assert_array_equal(output_change.max(axis=(1, 2)) > 1e-7, [True] * 5)
 
 
 def _flip_patch_grid(x, axis, block):
@@ -132,7 +130,10 @@ def _mirror(layer, shape, sweep):
     target.forward_layer.set_weights(source.backward_layer.get_weights())
     target.backward_layer.set_weights(source.forward_layer.get_weights())
     if sweep == "vertical":
-        for rnn in (mirrored.horizontal.forward_layer, mirrored.horizontal.backward_layer):
+        for rnn in (
+            mirrored.horizontal.forward_layer,
+            mirrored.horizontal.backward_layer,
+        ):
             rnn.cell.kernel.assign(_swap_halves(to_numpy(rnn.cell.kernel)))
     return mirrored
 
@@ -190,13 +191,19 @@ def test_callable_cells_plug_in():
 
 @pytest.mark.parametrize(
     "cell",
-    ["lstm", lambda: GRUCell(UNITS, reset_after=False), keras.layers.SimpleRNNCell(UNITS)],
+    [
+        "lstm",
+        lambda: GRUCell(UNITS, reset_after=False),
+        keras.layers.SimpleRNNCell(UNITS),
+    ],
     ids=["name", "callable", "instance"],
 )
 def test_keras_file_round_trip(tmp_path, cell):
     shape = (4, 6, 2)
     inputs = keras.Input(shape)
-    model = keras.Model(inputs, SpatialRNN(UNITS, cell=cell, block_shape=(2, 3))(inputs))
+    model = keras.Model(
+        inputs, SpatialRNN(UNITS, cell=cell, block_shape=(2, 3))(inputs)
+    )
     copy_random_weights(model)
     x = random_inputs((2, *shape))
     path = tmp_path / "spatial.keras"
@@ -252,7 +259,9 @@ def test_unknown_batch_size_and_jit_compiled_training():
     ],
 )
 def test_bad_inputs(kwargs, shape, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ):
         SpatialRNN(2, **kwargs)(np.zeros(shape, "float32"))
 
 

@@ -91,9 +91,7 @@ def test_a_cell_and_an_initial_state():
 
 
 def test_stateful_layer_starts_from_its_states():
-    layer, _ = make_pair(
-        "gru", batch_size=BATCH, stateful=True, return_sequences=True
-    )
+    layer, _ = make_pair("gru", batch_size=BATCH, stateful=True, return_sequences=True)
     first, second = random_inputs(seed=1), random_inputs(seed=2)
     layer(first)
     trace = trace_states(layer, second)  # does not advance the states
@@ -110,7 +108,11 @@ def test_stack_names_each_layer():
     x = random_inputs()
     trace = trace_states(layer, x)
     assert list(trace) == [
-        "layer1/h", "layer2/z", "layer2/r", "layer2/h_candidate", "layer2/h",
+        "layer1/h",
+        "layer2/z",
+        "layer2/r",
+        "layer2/h_candidate",
+        "layer2/h",
     ]
     assert trace["layer1/h"].shape == (BATCH, TIMESTEPS, 4)
     assert_same(trace["layer2/h"], to_numpy(layer(x)))
@@ -129,7 +131,8 @@ def test_recording_is_off_outside_a_trace():
 def test_callback_is_removed_after_an_error():
     layer, _ = make_pair("elman")
     wrong_state = np.zeros((BATCH, UNITS + 1), "float32")
-    with pytest.raises(Exception):  # the backend's shape error, mid-trace
+    # The backend's own shape error, mid-trace (its type differs per backend).
+    with pytest.raises(Exception):  # noqa: B017
         trace_states(layer, random_inputs(), initial_state=[wrong_state])
     assert layer.cell._trace_callback is None
 

@@ -26,7 +26,8 @@ SOLUTIONS = sorted(NOTEBOOKS.glob("assignments/solutions/*.ipynb"))
 # run folders and Jupyter checkpoints).
 IGNORED_FOLDERS = {"runs", ".ipynb_checkpoints"}
 COMMITTED = sorted(
-    path for path in NOTEBOOKS.rglob("*.ipynb")
+    path
+    for path in NOTEBOOKS.rglob("*.ipynb")
     if not IGNORED_FOLDERS.intersection(path.relative_to(NOTEBOOKS).parts)
 )
 # Fast mode takes about a minute; the limit only stops a hung run.
@@ -44,8 +45,18 @@ def _course_run(notebook, out):
     Returns the exit status and the combined output."""
     assert COURSE.exists(), f"the console script is not installed: {COURSE}"
     process = subprocess.Popen(
-        [str(COURSE), "run", str(notebook.relative_to(ROOT)), "--fast", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(COURSE),
+            "run",
+            str(notebook.relative_to(ROOT)),
+            "--fast",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -53,7 +64,9 @@ def _course_run(notebook, out):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-        pytest.fail(f"{notebook.name} did not finish in {RUN_TIMEOUT_S} s:\n{output[-OUTPUT_TAIL:]}")
+        pytest.fail(
+            f"{notebook.name} did not finish in {RUN_TIMEOUT_S} s:\n{output[-OUTPUT_TAIL:]}"
+        )
     return process.returncode, output
 
 
@@ -61,7 +74,9 @@ def _assigned_literals(source):
     """The names that top-level statements of `source` set to a literal."""
     literals = {}
     for statement in ast.parse(source).body:
-        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+        if isinstance(statement, ast.Assign) and isinstance(
+            statement.value, ast.Constant
+        ):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
                     literals[target.id] = statement.value.value
@@ -91,7 +106,9 @@ def test_notebook_runs_in_fast_mode(notebook, tmp_path):
         f"the end of its output:\n{output[-OUTPUT_TAIL:]}"
     )
     executed = nbformat.read(tmp_path / notebook.stem / notebook.name, as_version=4)
-    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    injected = [
+        c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
+    ]
     assert len(injected) == 1 and "FAST = True" in injected[0].source
 
 
@@ -99,13 +116,21 @@ def test_notebook_runs_in_fast_mode(notebook, tmp_path):
 def test_notebook_is_committed_clean_with_a_parameters_cell(notebook):
     nb = nbformat.read(notebook, as_version=4)
     nbformat.validate(nb)
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "the kernel must be python3"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
+        "the kernel must be python3"
+    )
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code_cells, "the notebook has no code cell"
     for index, cell in enumerate(code_cells):
-        assert cell.outputs == [], f"code cell {index} has outputs: clear them before committing"
+        assert cell.outputs == [], (
+            f"code cell {index} has outputs: clear them before committing"
+        )
         assert cell.execution_count is None, f"code cell {index} has an execution count"
-    tagged = [i for i, cell in enumerate(code_cells) if "parameters" in cell.metadata.get("tags", [])]
+    tagged = [
+        i
+        for i, cell in enumerate(code_cells)
+        if "parameters" in cell.metadata.get("tags", [])
+    ]
     assert tagged == [0], (
         f"exactly one code cell, the first, must be tagged 'parameters'; tagged: code cells {tagged}"
     )

@@ -84,8 +84,12 @@ def _registry():
 
     return {
         a.name: a
-        for a in (elman_bptt.ASSIGNMENT, lstm_cell.ASSIGNMENT,
-                  gru_cell.ASSIGNMENT, jordan_cell.ASSIGNMENT)
+        for a in (
+            elman_bptt.ASSIGNMENT,
+            lstm_cell.ASSIGNMENT,
+            gru_cell.ASSIGNMENT,
+            jordan_cell.ASSIGNMENT,
+        )
     }
 
 

@@ -1,8 +1,8 @@
 """What the three cell assignments share: a Keras layer that must compute
 what a reference cell computes once it holds the reference's weights.
 
-The probes put the submitted cell into `keras.layers.RNN` (the contract of
-SPEC.md section 2), copy the check's weights in with `set_weights` (so
+The probes put the submitted cell into `keras.layers.RNN` (the cell contract
+described in docs/reference.md), copy the check's weights in with `set_weights` (so
 the weights must be created in Keras's order and shapes), and record:
 
 - shapes: the weights' shapes after `build`, the output and state shapes;
@@ -30,16 +30,47 @@ def cell_checks(answer):
     """The five checks of a cell assignment, worth 10 points."""
     needs = (answer,)
     return (
-        Check("shapes", 1, "weight shapes after build; output and state shapes",
-              needs, public=True),
-        Check("one_step", 2, "one call of the cell: output and new states",
-              needs, public=True, rtol=1e-5, atol=1e-6),
-        Check("sequence", 3, "keras.layers.RNN over a sequence: outputs and final states",
-              needs, rtol=1e-5, atol=1e-5),
-        Check("gradients", 2, "gradients w.r.t. the input, initial states and weights",
-              needs, rtol=1e-4, atol=1e-5),
-        Check("mixed_precision", 2, "under mixed_float16: float16 outputs that match",
-              needs, rtol=1e-2, atol=1e-2, exact_dtype=True),
+        Check(
+            "shapes",
+            1,
+            "weight shapes after build; output and state shapes",
+            needs,
+            public=True,
+        ),
+        Check(
+            "one_step",
+            2,
+            "one call of the cell: output and new states",
+            needs,
+            public=True,
+            rtol=1e-5,
+            atol=1e-6,
+        ),
+        Check(
+            "sequence",
+            3,
+            "keras.layers.RNN over a sequence: outputs and final states",
+            needs,
+            rtol=1e-5,
+            atol=1e-5,
+        ),
+        Check(
+            "gradients",
+            2,
+            "gradients w.r.t. the input, initial states and weights",
+            needs,
+            rtol=1e-4,
+            atol=1e-5,
+        ),
+        Check(
+            "mixed_precision",
+            2,
+            "under mixed_float16: float16 outputs that match",
+            needs,
+            rtol=1e-2,
+            atol=1e-2,
+            exact_dtype=True,
+        ),
     )
 
 
@@ -97,7 +128,9 @@ class CellAssignment(Assignment):
         return [inputs[f"initial_{name}"] for name, _ in self.states]
 
     def _sequence_outputs(self, outputs, what):
-        if not isinstance(outputs, (list, tuple)) or len(outputs) != 1 + len(self.states):
+        if not isinstance(outputs, (list, tuple)) or len(outputs) != 1 + len(
+            self.states
+        ):
             raise TypeError(
                 f"{what} should give the output sequence and {len(self.states)} "
                 f"final state(s) {[name for name, _ in self.states]}"
@@ -115,17 +148,27 @@ class CellAssignment(Assignment):
             _, layer, outputs = self._layer(cell_class, inputs, weights=False)
             result = {"number_of_weights": np.array(len(layer.weights))}
             for index, weight in enumerate(layer.weights):
-                name = self.weights[index][0] if index < len(self.weights) else f"weight{index}"
+                name = (
+                    self.weights[index][0]
+                    if index < len(self.weights)
+                    else f"weight{index}"
+                )
                 result[f"{name}_shape"] = np.array(weight.shape)
-            arrays = self._sequence_outputs(outputs, "keras.layers.RNN(cell, return_state=True)")
-            result.update({f"{name}_shape": np.array(a.shape) for name, a in arrays.items()})
+            arrays = self._sequence_outputs(
+                outputs, "keras.layers.RNN(cell, return_state=True)"
+            )
+            result.update(
+                {f"{name}_shape": np.array(a.shape) for name, a in arrays.items()}
+            )
             return result
         cell, layer, _ = self._layer(cell_class, inputs)
         if check == "one_step":
             return self._one_step(cell, inputs)
         if check == "sequence":
             outputs = layer(inputs["x"], initial_state=self._initial_states(inputs))
-            return self._sequence_outputs(outputs, "keras.layers.RNN(cell, return_state=True)")
+            return self._sequence_outputs(
+                outputs, "keras.layers.RNN(cell, return_state=True)"
+            )
         if check == "gradients":
             return self._gradients(layer, inputs)
         raise ValueError(f"no probe for check {check!r}")

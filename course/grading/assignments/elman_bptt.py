@@ -37,20 +37,64 @@ FINITE_DIFFERENCE_STEP = 1e-6
 
 _FORWARD = ("elman_forward",)
 CHECKS = (
-    Check("shapes", 1, "elman_forward returns h (B, T, H) and y (B, T, K)",
-          _FORWARD, public=True),
-    Check("one_step", 1, "h and y for a sequence of one step", _FORWARD,
-          public=True, rtol=1e-5, atol=1e-8),
-    Check("sequence", 2, "h and y for a whole sequence", _FORWARD,
-          public=True, rtol=1e-5, atol=1e-8),
-    Check("loss", 1, "elman_loss: half the summed squared error",
-          ("elman_loss",), public=True, rtol=1e-6, atol=1e-8),
-    Check("output_gradients", 1, "elman_bptt: dL/dV and dL/dc",
-          ("elman_bptt",), rtol=1e-4, atol=1e-6),
-    Check("bptt_gradients", 3, "elman_bptt: dL/dU, dL/dW and dL/db (through time)",
-          ("elman_bptt",), rtol=1e-4, atol=1e-6),
-    Check("initial_state_gradient", 1, "elman_bptt: dL/dh0",
-          ("elman_bptt",), rtol=1e-4, atol=1e-6),
+    Check(
+        "shapes",
+        1,
+        "elman_forward returns h (B, T, H) and y (B, T, K)",
+        _FORWARD,
+        public=True,
+    ),
+    Check(
+        "one_step",
+        1,
+        "h and y for a sequence of one step",
+        _FORWARD,
+        public=True,
+        rtol=1e-5,
+        atol=1e-8,
+    ),
+    Check(
+        "sequence",
+        2,
+        "h and y for a whole sequence",
+        _FORWARD,
+        public=True,
+        rtol=1e-5,
+        atol=1e-8,
+    ),
+    Check(
+        "loss",
+        1,
+        "elman_loss: half the summed squared error",
+        ("elman_loss",),
+        public=True,
+        rtol=1e-6,
+        atol=1e-8,
+    ),
+    Check(
+        "output_gradients",
+        1,
+        "elman_bptt: dL/dV and dL/dc",
+        ("elman_bptt",),
+        rtol=1e-4,
+        atol=1e-6,
+    ),
+    Check(
+        "bptt_gradients",
+        3,
+        "elman_bptt: dL/dU, dL/dW and dL/db (through time)",
+        ("elman_bptt",),
+        rtol=1e-4,
+        atol=1e-6,
+    ),
+    Check(
+        "initial_state_gradient",
+        1,
+        "elman_bptt: dL/dh0",
+        ("elman_bptt",),
+        rtol=1e-4,
+        atol=1e-6,
+    ),
 )
 
 
@@ -167,10 +211,17 @@ ASSIGNMENT = ElmanBPTT(
     answers=("elman_forward", "elman_loss", "elman_bptt"),
     checks=CHECKS,
     flags=FlagRules(
-        forbidden_imports=frozenset({
-            "custom_layers", "tensorflow", "keras", "tf_keras", "jax", "torch",
-            "autograd",
-        }),
+        forbidden_imports=frozenset(
+            {
+                "custom_layers",
+                "tensorflow",
+                "keras",
+                "tf_keras",
+                "jax",
+                "torch",
+                "autograd",
+            }
+        ),
         reason="the assignment asks for BPTT by hand in NumPy",
     ),
     uses_keras=False,

@@ -56,8 +56,15 @@ EXPECTED = {
     "gru_cell": {SOLUTIONS / "03_gru_cell.ipynb": ("ok", 10)},
     "jordan_cell": {SOLUTIONS / "04_jordan_cell.ipynb": ("ok", 10)},
 }
-ELMAN_CHECKS = ["shapes", "one_step", "sequence", "loss", "output_gradients",
-                "bptt_gradients", "initial_state_gradient"]
+ELMAN_CHECKS = [
+    "shapes",
+    "one_step",
+    "sequence",
+    "loss",
+    "output_gradients",
+    "bptt_gradients",
+    "initial_state_gradient",
+]
 
 
 class Graded:
@@ -68,7 +75,9 @@ class Graded:
         self.returncode = process.returncode
         self.out = out
         with open(out / "grades.csv", newline="") as file:
-            self.rows = {pathlib.Path(row["submission"]): row for row in csv.DictReader(file)}
+            self.rows = {
+                pathlib.Path(row["submission"]): row for row in csv.DictReader(file)
+            }
         self.batch = json.loads((out / "grading.json").read_text())
         self.folders = {
             pathlib.Path(entry["submission"]): out / entry["folder"]
@@ -92,19 +101,37 @@ def graded(tmp_path_factory):
         options = ["--timeout", str(ELMAN_TIMEOUT), "--memory", str(ELMAN_MEMORY_MB)]
         if assignment != "elman_bptt":
             options = ["--timeout", "300"]
-        command = [str(COURSE), "grade", assignment, *map(str, submissions),
-                   "--out", str(out), "--seed", str(SEED), *options]
-        started[assignment] = (subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=environment, cwd=ROOT), out)
+        command = [
+            str(COURSE),
+            "grade",
+            assignment,
+            *map(str, submissions),
+            "--out",
+            str(out),
+            "--seed",
+            str(SEED),
+            *options,
+        ]
+        started[assignment] = (
+            subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment,
+                cwd=ROOT,
+            ),
+            out,
+        )
     return {name: Graded(process, out) for name, (process, out) in started.items()}
 
 
 CASES = [(a, s) for a, submissions in EXPECTED.items() for s in submissions]
 
 
-@pytest.mark.parametrize("assignment, submission", CASES,
-                         ids=[f"{a}-{s.name}" for a, s in CASES])
+@pytest.mark.parametrize(
+    "assignment, submission", CASES, ids=[f"{a}-{s.name}" for a, s in CASES]
+)
 def test_each_submission_gets_its_status_and_score(graded, assignment, submission):
     batch = graded[assignment]
     assert batch.returncode == 0, batch.stderr[-3000:]
@@ -118,8 +145,10 @@ def test_each_submission_gets_its_status_and_score(graded, assignment, submissio
 def test_every_submission_has_a_row_in_order(graded):
     for assignment, batch in graded.items():
         assert list(batch.rows) == list(EXPECTED[assignment])
-        assert f"graded {len(EXPECTED[assignment])} submissions of {assignment} " \
-               f"(seed {SEED})" in batch.stdout
+        assert (
+            f"graded {len(EXPECTED[assignment])} submissions of {assignment} "
+            f"(seed {SEED})" in batch.stdout
+        )
 
 
 def test_partial_credit_is_per_check(graded):
@@ -130,25 +159,36 @@ def test_partial_credit_is_per_check(graded):
     assert [missing[c] for c in ELMAN_CHECKS] == ["1", "1", "2", "1", "0", "0", "0"]
     assert missing["message"] == "not defined: elman_bptt"
     mixed = graded["lstm_cell"].rows[SUBMISSIONS / "lstm_float32_constants.py"]
-    assert (mixed["sequence"], mixed["gradients"], mixed["mixed_precision"]) == ("3", "2", "0")
+    assert (mixed["sequence"], mixed["gradients"], mixed["mixed_precision"]) == (
+        "3",
+        "2",
+        "0",
+    )
     feedback = graded["lstm_cell"].feedback(SUBMISSIONS / "lstm_float32_constants.py")
     assert "InvalidArgumentError" in feedback and "(line 11)" in feedback
     gates = graded["lstm_cell"].feedback(SUBMISSIONS / "lstm_wrong_gate_order.py")
-    assert re.search(r"FAILED +0/2 +one_step .*\n.*new_c: differs from the expected "
-                     r"values by up to [0-9.e-]+ at index", gates)
+    assert re.search(
+        r"FAILED +0/2 +one_step .*\n.*new_c: differs from the expected "
+        r"values by up to [0-9.e-]+ at index",
+        gates,
+    )
 
 
 def test_errors_say_what_went_wrong_and_where(graded):
     rows = graded["elman_bptt"].rows
     assert rows[SUBMISSIONS / "elman_syntax_error.ipynb"]["message"] == (
-        "SyntaxError in code cell 2, line 1: expected ':'")
+        "SyntaxError in code cell 2, line 1: expected ':'"
+    )
     assert rows[SUBMISSIONS / "elman_syntax_error.ipynb"]["seconds"] == "0"  # never ran
     message = rows[SUBMISSIONS / "elman_import_error.py"]["message"]
-    assert message.startswith("while running the definitions: ImportError: cannot import "
-                              "name 'no_such_function' from 'numpy'")
+    assert message.startswith(
+        "while running the definitions: ImportError: cannot import "
+        "name 'no_such_function' from 'numpy'"
+    )
     assert message.endswith("(line 4)")
     assert rows[SUBMISSIONS / "elman_memory_hog.py"]["message"] == (
-        f"ran out of memory (the limit is {ELMAN_MEMORY_MB} MiB) in check shapes")
+        f"ran out of memory (the limit is {ELMAN_MEMORY_MB} MiB) in check shapes"
+    )
     stub = graded["elman_bptt"].feedback(STUDENT / "01_elman_bptt.ipynb")
     assert stub.count("NotImplementedError") == len(ELMAN_CHECKS)
 
@@ -158,7 +198,9 @@ def test_an_infinite_loop_times_out_and_the_batch_goes_on(graded):
     row = batch.rows[SUBMISSIONS / "elman_infinite_loop.py"]
     assert ELMAN_TIMEOUT <= float(row["seconds"]) < ELMAN_TIMEOUT + 10
     assert row["message"].startswith(f"stopped after the {ELMAN_TIMEOUT} s time limit")
-    after = list(batch.rows)[list(batch.rows).index(SUBMISSIONS / "elman_infinite_loop.py") + 1:]
+    after = list(batch.rows)[
+        list(batch.rows).index(SUBMISSIONS / "elman_infinite_loop.py") + 1 :
+    ]
     assert after and all(batch.rows[s]["status"] != "timeout" for s in after)
 
 
@@ -196,7 +238,9 @@ def test_the_child_sees_none_of_the_graders_environment(graded):
 
 def test_escaped_processes_are_killed(graded):
     feedback = graded["elman_bptt"].feedback(SUBMISSIONS / "elman_escaping_process.py")
-    pids = {int(p) for p in re.findall(r"started the background process (\d+)", feedback)}
+    pids = {
+        int(p) for p in re.findall(r"started the background process (\d+)", feedback)
+    }
     assert pids
     for pid in pids:
         with pytest.raises(ProcessLookupError):
@@ -210,9 +254,10 @@ def test_the_reports(graded):
     solution = SOLUTIONS / "01_elman_bptt.ipynb"
     results = batch.results(solution)
     assert results["output"] == "Status: ok."
-    assert [(t["name"].split(":")[0], t["score"], t["max_score"], t["status"])
-            for t in results["tests"]][:2] == [("shapes", 1, 1, "passed"),
-                                                ("one_step", 1, 1, "passed")]
+    assert [
+        (t["name"].split(":")[0], t["score"], t["max_score"], t["status"])
+        for t in results["tests"]
+    ][:2] == [("shapes", 1, 1, "passed"), ("one_step", 1, 1, "passed")]
     visibility = {t["name"].split(":")[0]: t["visibility"] for t in results["tests"]}
     assert visibility["loss"] == "visible"
     assert visibility["bptt_gradients"] == "after_published"
@@ -227,30 +272,48 @@ def test_the_reports(graded):
     flagged = graded["lstm_cell"].results(SUBMISSIONS / "lstm_wraps_builtin.py")
     assert flagged["extra_data"]["status"] == "flagged"
     assert flagged["extra_data"]["flags"] == [
-        "uses keras.layers.LSTMCell (the assignment asks for your own LSTM cell) (line 10)"]
+        "uses keras.layers.LSTMCell (the assignment asks for your own LSTM cell) (line 10)"
+    ]
 
 
 def test_course_check_runs_the_public_checks(tmp_path):
-    solution = subprocess.run([str(COURSE), "check", str(SOLUTIONS / "01_elman_bptt.ipynb")],
-                              capture_output=True, text=True, timeout=300)
+    solution = subprocess.run(
+        [str(COURSE), "check", str(SOLUTIONS / "01_elman_bptt.ipynb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert solution.returncode == 0, solution.stdout + solution.stderr
     assert solution.stdout.count("passed") == 4
-    assert "(public checks only; 3 more are run when the assignment is graded)" in solution.stdout
+    assert (
+        "(public checks only; 3 more are run when the assignment is graded)"
+        in solution.stdout
+    )
     assert "bptt_gradients" not in solution.stdout
-    stub = subprocess.run([str(COURSE), "check", str(STUDENT / "01_elman_bptt.ipynb")],
-                          capture_output=True, text=True, timeout=300)
+    stub = subprocess.run(
+        [str(COURSE), "check", str(STUDENT / "01_elman_bptt.ipynb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert stub.returncode == 1
     assert stub.stdout.count("NotImplementedError") == 4
 
 
 def test_bad_requests_are_refused(tmp_path):
     def course(*args):
-        return subprocess.run([str(COURSE), *map(str, args)], capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [str(COURSE), *map(str, args)], capture_output=True, text=True, timeout=120
+        )
 
-    unknown = course("grade", "lstm", SUBMISSIONS / "lstm_wraps_builtin.py", "--out", tmp_path)
+    unknown = course(
+        "grade", "lstm", SUBMISSIONS / "lstm_wraps_builtin.py", "--out", tmp_path
+    )
     assert unknown.returncode == 2
-    assert "unknown assignment 'lstm'; expected one of: elman_bptt, lstm_cell" in unknown.stderr
+    assert (
+        "unknown assignment 'lstm'; expected one of: elman_bptt, lstm_cell"
+        in unknown.stderr
+    )
     absent = course("grade", "lstm_cell", tmp_path / "nope.py", "--out", tmp_path)
     assert absent.returncode == 2 and "no such submission file" in absent.stderr
     plain = tmp_path / "plain.py"

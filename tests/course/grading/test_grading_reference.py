@@ -28,8 +28,12 @@ def elman_inputs():
 
 def test_the_elman_forward_reference_is_keras_simple_rnn(elman_inputs):
     x, h0 = elman_inputs["x"], elman_inputs["h0"]
-    h, y = elman_bptt.reference_forward(*(elman_inputs[n] for n in elman_bptt.FORWARD_ARGUMENTS))
-    layer = custom_layers.ElmanRNN(elman_bptt.HIDDEN, return_sequences=True, dtype="float64")
+    h, y = elman_bptt.reference_forward(
+        *(elman_inputs[n] for n in elman_bptt.FORWARD_ARGUMENTS)
+    )
+    layer = custom_layers.ElmanRNN(
+        elman_bptt.HIDDEN, return_sequences=True, dtype="float64"
+    )
     layer(x, initial_state=[h0])
     layer.set_weights([elman_inputs[n] for n in ("U", "W", "b")])
     np.testing.assert_allclose(h, layer(x, initial_state=[h0]), rtol=1e-12, atol=1e-12)
@@ -39,7 +43,9 @@ def test_the_elman_forward_reference_is_keras_simple_rnn(elman_inputs):
 def test_the_elman_gradient_reference_is_automatic_differentiation(elman_inputs):
     names = ("U", "W", "b", "V", "c", "h0")
     variables = {n: tf.Variable(elman_inputs[n]) for n in names}
-    layer = custom_layers.ElmanRNN(elman_bptt.HIDDEN, return_sequences=True, dtype="float64")
+    layer = custom_layers.ElmanRNN(
+        elman_bptt.HIDDEN, return_sequences=True, dtype="float64"
+    )
     layer(elman_inputs["x"], initial_state=[elman_inputs["h0"]])
     with tf.GradientTape() as tape:
         layer.set_weights([elman_inputs[n] for n in ("U", "W", "b")])
@@ -47,14 +53,23 @@ def test_the_elman_gradient_reference_is_automatic_differentiation(elman_inputs)
         h = layer(elman_inputs["x"], initial_state=[variables["h0"]])
         y = tf.matmul(h, variables["V"]) + variables["c"]
         loss = 0.5 * tf.reduce_sum((y - elman_inputs["targets"]) ** 2)
-    sources = [weights["U"], weights["W"], weights["b"], variables["V"], variables["c"],
-               variables["h0"]]
+    sources = [
+        weights["U"],
+        weights["W"],
+        weights["b"],
+        variables["V"],
+        variables["c"],
+        variables["h0"],
+    ]
     automatic = dict(zip(names, tape.gradient(loss, sources)))
     finite = elman_bptt.finite_difference_gradients(
-        *(elman_inputs[n] for n in elman_bptt.FORWARD_ARGUMENTS), elman_inputs["targets"])
+        *(elman_inputs[n] for n in elman_bptt.FORWARD_ARGUMENTS),
+        elman_inputs["targets"],
+    )
     for name in names:
-        np.testing.assert_allclose(finite[name], automatic[name], rtol=1e-6, atol=1e-8,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            finite[name], automatic[name], rtol=1e-6, atol=1e-8, err_msg=name
+        )
     reference_loss = elman_bptt.reference_loss(y.numpy(), elman_inputs["targets"])
     np.testing.assert_allclose(reference_loss, loss.numpy(), rtol=1e-12)
 
@@ -89,9 +104,13 @@ def test_cell_references_agree_with_an_independent_cell(name, restore_dtype_poli
         assert sorted(received) == sorted(expected), check_name
         for key, value in expected.items():
             assert received[key].dtype == value.dtype, (check_name, key)
-            np.testing.assert_allclose(received[key].astype(np.float64),
-                                       value.astype(np.float64), rtol=check.rtol,
-                                       atol=check.atol, err_msg=f"{check_name}: {key}")
+            np.testing.assert_allclose(
+                received[key].astype(np.float64),
+                value.astype(np.float64),
+                rtol=check.rtol,
+                atol=check.atol,
+                err_msg=f"{check_name}: {key}",
+            )
         if check_name == "mixed_precision":
             assert expected["sequence"].dtype == np.float16
 

@@ -46,10 +46,21 @@ def test_definitions_are_kept_and_demonstrations_left_out(tmp_path):
     submission = read_submission(path)
     assert submission.problem is None
     assert submission.code.split("\n\n")[:3] == [
-        "FAST = False", "GATES = ('i', 'f', 'c', 'o')", "import numpy as np"]
+        "FAST = False",
+        "GATES = ('i', 'f', 'c', 'o')",
+        "import numpy as np",
+    ]
     assert "class Cell(Base):" in submission.code and "@decorate" in submission.code
     assert "Alias = Cell" in submission.code
-    for left_out in ("plt", "course", "setup()", "default_rng", "result", "assert", "range"):
+    for left_out in (
+        "plt",
+        "course",
+        "setup()",
+        "default_rng",
+        "result",
+        "assert",
+        "range",
+    ):
         assert left_out not in submission.code, left_out
     assert submission.defined == {"FAST", "GATES", "np", "Cell", "Alias"}
     assert {"rng", "result", "i"} <= submission.left_out
@@ -67,15 +78,19 @@ def test_magics_are_stripped():
 
 
 def test_a_notebook_with_magics_reads(tmp_path):
-    path = notebook(tmp_path, "%load_ext autoreload\n!ls\nUNITS = 4",
-                    "%%timeit\nnot python at all(")
+    path = notebook(
+        tmp_path, "%load_ext autoreload\n!ls\nUNITS = 4", "%%timeit\nnot python at all("
+    )
     submission = read_submission(path)
     assert submission.problem is None and "UNITS = 4" in submission.code
 
 
 def test_syntax_errors_name_the_cell(tmp_path):
     path = notebook(tmp_path, "import numpy as np", "def f(x)\n    return x")
-    assert read_submission(path).problem == "SyntaxError in code cell 2, line 1: expected ':'"
+    assert (
+        read_submission(path).problem
+        == "SyntaxError in code cell 2, line 1: expected ':'"
+    )
     path = module(tmp_path, "x = (1,\n")
     assert read_submission(path).problem.startswith("SyntaxError in line 1")
 
@@ -98,25 +113,47 @@ def test_cells_on_one_line_keep_only_definitions(tmp_path):
 @pytest.mark.parametrize(
     "source, reason",
     [
-        ("import keras\nclass LSTMCell(keras.layers.LSTMCell):\n    pass",
-         "uses keras.layers.LSTMCell"),
-        ("from keras import layers\nclass LSTMCell:\n    def build(self):\n"
-         "        self.inner = layers.LSTM(4)", "uses keras.layers.LSTM"),
-        ("from keras.layers import LSTMCell as Builtin\nLSTMCell = Builtin",
-         "uses keras.layers.LSTMCell"),
-        ("import tensorflow as tf\ndef f():\n    return tf.keras.layers.LSTM(3)",
-         "uses tensorflow.keras.layers.LSTM"),
-        ("import custom_layers\nLSTMCell = custom_layers.LSTMCell", "uses custom_layers"),
-        ("import numpy as np\nnp.allclose = lambda *a: True",
-         "changes numpy.allclose (patching a module)"),
-        ("import numpy\ndef f():\n    numpy.testing.assert_allclose = None",
-         "changes numpy.testing.assert_allclose (patching a module)"),
+        (
+            "import keras\nclass LSTMCell(keras.layers.LSTMCell):\n    pass",
+            "uses keras.layers.LSTMCell",
+        ),
+        (
+            "from keras import layers\nclass LSTMCell:\n    def build(self):\n"
+            "        self.inner = layers.LSTM(4)",
+            "uses keras.layers.LSTM",
+        ),
+        (
+            "from keras.layers import LSTMCell as Builtin\nLSTMCell = Builtin",
+            "uses keras.layers.LSTMCell",
+        ),
+        (
+            "import tensorflow as tf\ndef f():\n    return tf.keras.layers.LSTM(3)",
+            "uses tensorflow.keras.layers.LSTM",
+        ),
+        (
+            "import custom_layers\nLSTMCell = custom_layers.LSTMCell",
+            "uses custom_layers",
+        ),
+        (
+            "import numpy as np\nnp.allclose = lambda *a: True",
+            "changes numpy.allclose (patching a module)",
+        ),
+        (
+            "import numpy\ndef f():\n    numpy.testing.assert_allclose = None",
+            "changes numpy.testing.assert_allclose (patching a module)",
+        ),
         ("import course.grading.checks as c\nc.compare = None", "uses course.grading"),
         ("import os\ndef f():\n    return os.environ['SEED']", "uses os.environ"),
-        ("from os import getenv\ndef f():\n    return getenv('SEED')", "uses os.getenv"),
+        (
+            "from os import getenv\ndef f():\n    return getenv('SEED')",
+            "uses os.getenv",
+        ),
         ("import subprocess\ndef f():\n    subprocess.run('ls')", "imports subprocess"),
         ("def f():\n    return eval('1')", "uses eval"),
-        ("import keras\ndef f():\n    return getattr(keras.layers, 'LS' + 'TM')", "uses getattr"),
+        (
+            "import keras\ndef f():\n    return getattr(keras.layers, 'LS' + 'TM')",
+            "uses getattr",
+        ),
         ("def f():\n    return open('/tmp/x', 'w')", "uses open"),
         ("def f(o):\n    return o.__class__.__subclasses__()", "uses __subclasses__"),
     ],
@@ -127,10 +164,14 @@ def test_suspicious_code_is_flagged(tmp_path, source, reason):
 
 
 def test_flags_say_where(tmp_path):
-    path = notebook(tmp_path, "import keras", "class LSTMCell(keras.layers.LSTMCell):\n    pass")
+    path = notebook(
+        tmp_path, "import keras", "class LSTMCell(keras.layers.LSTMCell):\n    pass"
+    )
     (flag,) = read_submission(path, LSTM_RULES).flags
-    assert flag == ("uses keras.layers.LSTMCell (the assignment asks for your own LSTM "
-                    "cell) (code cell 2, line 1)")
+    assert flag == (
+        "uses keras.layers.LSTMCell (the assignment asks for your own LSTM "
+        "cell) (code cell 2, line 1)"
+    )
 
 
 def test_an_honest_cell_is_not_flagged(tmp_path):
@@ -148,11 +189,19 @@ def test_an_honest_cell_is_not_flagged(tmp_path):
 
 
 def test_a_numpy_assignment_flags_autodiff(tmp_path):
-    path = module(tmp_path, "import tensorflow as tf\ndef elman_bptt():\n    return tf.GradientTape()")
+    path = module(
+        tmp_path,
+        "import tensorflow as tf\ndef elman_bptt():\n    return tf.GradientTape()",
+    )
     (flag,) = read_submission(path, ELMAN_RULES).flags
-    assert flag == "uses tensorflow (the assignment asks for BPTT by hand in NumPy) (line 1)"
+    assert (
+        flag
+        == "uses tensorflow (the assignment asks for BPTT by hand in NumPy) (line 1)"
+    )
     # keras is fine for the Keras assignments
-    path = module(tmp_path, "import keras\ndef f():\n    return keras.ops.tanh", "keras_ok.py")
+    path = module(
+        tmp_path, "import keras\ndef f():\n    return keras.ops.tanh", "keras_ok.py"
+    )
     assert read_submission(path, FlagRules()).flags == ()
 
 
@@ -168,14 +217,19 @@ def test_oversized_submissions_are_refused(tmp_path, monkeypatch):
 def test_the_review_follows_what_the_answers_use(tmp_path):
     helper = "def make_inner(units):\n    return keras.layers.LSTMCell(units)"
     sanity = "def compare_with_keras(cell):\n    return keras.layers.LSTM(3)"
-    answer = ("class LSTMCell(keras.layers.Layer):\n    def build(self, shape):\n"
-              "        self.inner = make_inner(4)")
+    answer = (
+        "class LSTMCell(keras.layers.Layer):\n    def build(self, shape):\n"
+        "        self.inner = make_inner(4)"
+    )
     honest = answer.replace("make_inner(4)", "None")
     path = notebook(tmp_path, "import keras", helper, answer, sanity)
     assert read_submission(path, LSTM_RULES, ("LSTMCell",)).flags == (
         "uses keras.layers.LSTMCell (the assignment asks for your own LSTM cell) "
-        "(code cell 2, line 2)",)
-    path = notebook(tmp_path, "import keras", helper, honest, sanity, name="honest.ipynb")
+        "(code cell 2, line 2)",
+    )
+    path = notebook(
+        tmp_path, "import keras", helper, honest, sanity, name="honest.ipynb"
+    )
     assert read_submission(path, LSTM_RULES, ("LSTMCell",)).flags == ()
     # without answer names everything kept is reviewed
     assert len(read_submission(path, LSTM_RULES).flags) == 2
@@ -196,7 +250,9 @@ def test_only_what_the_answers_need_is_kept(tmp_path):
     assert "sanity" not in submission.code and "allclose" not in submission.code
     assert {"first", "values", "sanity", "keras", "UNUSED"} <= submission.left_out
     # never run, but a patch still gets the submission reviewed
-    assert submission.flags == ("changes numpy.allclose (patching a module) (code cell 5, line 1)",)
+    assert submission.flags == (
+        "changes numpy.allclose (patching a module) (code cell 5, line 1)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -204,7 +260,10 @@ def test_only_what_the_answers_need_is_kept(tmp_path):
     [
         ("x = 1\x00", "SyntaxError: source code string cannot contain null bytes"),
         ("x = " + "-" * 200_000 + "1", "cannot analyse the submission: "),
-        ("x = " + "(" * 300 + ")" * 300, "SyntaxError in line 1: too many nested parentheses"),
+        (
+            "x = " + "(" * 300 + ")" * 300,
+            "SyntaxError in line 1: too many nested parentheses",
+        ),
     ],
 )
 def test_hostile_sources_are_a_problem_of_the_submission(tmp_path, source, problem):

@@ -42,40 +42,61 @@ def test_compare_reports_the_worst_entry():
     expected = {"y": np.zeros((2, 3))}
     received = {"y": np.zeros((2, 3))}
     received["y"][1, 2] = 0.5
-    assert compare(CHECK, expected, received) == (False, (
-        "y: differs from the expected values by up to 0.5 at index (1, 2) "
-        "(allowed 1e-06 + 1e-05·|expected|)"))
+    assert compare(CHECK, expected, received) == (
+        False,
+        (
+            "y: differs from the expected values by up to 0.5 at index (1, 2) "
+            "(allowed 1e-06 + 1e-05·|expected|)"
+        ),
+    )
 
 
 def test_compare_integers_exactly_and_dtypes_when_asked():
     shapes = {"kernel_shape": np.array([5, 16])}
     assert compare(CHECK, shapes, {"kernel_shape": np.array([5, 16])})[0]
     assert compare(CHECK, shapes, {"kernel_shape": np.array([5, 12])}) == (
-        False, "kernel_shape: [5, 12], expected [5, 16]")
+        False,
+        "kernel_shape: [5, 12], expected [5, 16]",
+    )
     mixed = Check("mixed_precision", 2, "", (), rtol=1e-2, atol=1e-2, exact_dtype=True)
     half = {"y": np.ones(3, dtype=np.float16)}
     assert compare(mixed, half, {"y": np.ones(3, dtype=np.float16)})[0]
     assert compare(mixed, half, {"y": np.ones(3, dtype=np.float32)}) == (
-        False, "y: dtype float32, expected float16")
+        False,
+        "y: dtype float32, expected float16",
+    )
 
 
 def test_child_files_are_read_defensively(tmp_path):
     check = tmp_path / "outputs" / "sequence"
     check.mkdir(parents=True)
     np.save(check / "good.npy", np.arange(3.0))
-    np.save(check / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.save(
+        check / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True
+    )
     (check / "garbage.npy").write_bytes(b"\x93NUMPY not really")
     os.symlink("/etc/passwd", check / "link.npy")
     os.mkfifo(check / "fifo.npy")  # would block a plain open() for ever
     np.save(check / "text.npy", np.array(["a", "b"]))
-    np.testing.assert_array_equal(runner.read_array(tmp_path, "sequence", "good"), [0, 1, 2])
+    np.testing.assert_array_equal(
+        runner.read_array(tmp_path, "sequence", "good"), [0, 1, 2]
+    )
     assert runner.read_array(tmp_path, "sequence", "absent") == "not produced"
-    assert runner.read_array(tmp_path, "sequence", "objects").startswith("unreadable output")
-    assert runner.read_array(tmp_path, "sequence", "garbage").startswith("unreadable output")
-    assert runner.read_array(tmp_path, "sequence", "link").startswith("unreadable output")
+    assert runner.read_array(tmp_path, "sequence", "objects").startswith(
+        "unreadable output"
+    )
+    assert runner.read_array(tmp_path, "sequence", "garbage").startswith(
+        "unreadable output"
+    )
+    assert runner.read_array(tmp_path, "sequence", "link").startswith(
+        "unreadable output"
+    )
     assert runner.read_array(tmp_path, "sequence", "fifo") == (
-        "unreadable output (not a regular file)")
-    assert runner.read_array(tmp_path, "sequence", "text") == "not a numeric array (<U1)"
+        "unreadable output (not a regular file)"
+    )
+    assert (
+        runner.read_array(tmp_path, "sequence", "text") == "not a numeric array (<U1)"
+    )
     with pytest.raises(ValueError):
         runner.read_array(tmp_path, "../..", "good")
 
@@ -101,8 +122,12 @@ def test_a_malformed_report_reads_as_empty(tmp_path):
 
 
 def test_folder_names_are_unique_and_safe(tmp_path):
-    paths = [tmp_path / "alice" / "lstm.ipynb", tmp_path / "bob" / "lstm.ipynb",
-             tmp_path / "carol" / "my answer!.py", tmp_path / ".hidden.py"]
+    paths = [
+        tmp_path / "alice" / "lstm.ipynb",
+        tmp_path / "bob" / "lstm.ipynb",
+        tmp_path / "carol" / "my answer!.py",
+        tmp_path / ".hidden.py",
+    ]
     assert folder_names(paths) == ["alice__lstm", "bob__lstm", "my_answer_", "hidden"]
 
 
@@ -117,5 +142,7 @@ def test_the_child_environment_holds_nothing_of_ours(tmp_path, monkeypatch):
     assert "SECRET_TOKEN" not in environment
     assert environment["CUDA_VISIBLE_DEVICES"] == "-1"
     assert environment["HOME"] == environment["TMPDIR"] == str(tmp_path)
-    assert environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"] == "2"
+    assert (
+        environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"] == "2"
+    )
     assert runner.child_command(tmp_path)[1:3] == ["-I", "-B"]
