@@ -12,22 +12,14 @@ Run it with `python -m course.compare` (or `course compare`).
 import argparse
 import sys
 
-import keras
 import numpy as np
 
-import custom_layers
-
-# (name, our layer, the built-in, constructor arguments)
+# (name, our layer in custom_layers, the built-in in keras.layers, arguments)
 PAIRS = [
-    ("ElmanRNN / SimpleRNN", custom_layers.ElmanRNN, keras.layers.SimpleRNN, {}),
-    ("LSTM / LSTM", custom_layers.LSTM, keras.layers.LSTM, {}),
-    ("GRU / GRU (reset_after=True)", custom_layers.GRU, keras.layers.GRU, {}),
-    (
-        "GRU / GRU (reset_after=False)",
-        custom_layers.GRU,
-        keras.layers.GRU,
-        {"reset_after": False},
-    ),
+    ("ElmanRNN / SimpleRNN", "ElmanRNN", "SimpleRNN", {}),
+    ("LSTM / LSTM", "LSTM", "LSTM", {}),
+    ("GRU / GRU (reset_after=True)", "GRU", "GRU", {}),
+    ("GRU / GRU (reset_after=False)", "GRU", "GRU", {"reset_after": False}),
 ]
 TOLERANCE = 1e-5
 
@@ -48,6 +40,8 @@ def outputs_and_gradients(layer, x, probe_seed=99, **call_kwargs):
         `(outputs, grad_x, grad_weights)`: a list of NumPy outputs, the
         gradient for `x`, and one gradient per trainable weight.
     """
+    import keras
+
     outputs = layer(x, **call_kwargs)
     flat = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     rng = np.random.default_rng(probe_seed)
@@ -97,10 +91,16 @@ def outputs_and_gradients(layer, x, probe_seed=99, **call_kwargs):
 
 def compare(batch=8, timesteps=20, features=16, units=32, seed=0):
     """Compares every pair in `PAIRS`; returns one result dict per pair."""
+    import keras
+
+    import custom_layers
+
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(batch, timesteps, features)).astype("float32")
     results = []
-    for name, ours_class, builtin_class, kwargs in PAIRS:
+    for name, ours_name, builtin_name, kwargs in PAIRS:
+        ours_class = getattr(custom_layers, ours_name)
+        builtin_class = getattr(keras.layers, builtin_name)
         ours = ours_class(units, return_sequences=True, return_state=True, **kwargs)
         builtin = builtin_class(
             units, return_sequences=True, return_state=True, **kwargs
@@ -151,17 +151,21 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="course compare",
-        description="Check the hand-written cells against Keras's layers.",
-    )
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--timesteps", type=int, default=20)
-    parser.add_argument("--features", type=int, default=16)
-    parser.add_argument("--units", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+def add_arguments(parser):
+    """The options of `course compare` (and `python -m course.compare`)."""
+    parser.add_argument("--batch", type=int, default=8, help="default 8")
+    parser.add_argument("--timesteps", type=int, default=20, help="default 20")
+    parser.add_argument("--features", type=int, default=16, help="default 16")
+    parser.add_argument("--units", type=int, default=32, help="default 32")
+    parser.add_argument("--seed", type=int, default=0, help="default 0")
+
+
+DESCRIPTION = "Check the hand-written cells against Keras's built-in layers."
+
+
+def run(args):
+    """Prints the table for parsed `args`; returns the exit status."""
+    import keras
 
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}; "
@@ -178,6 +182,14 @@ def main(argv=None):
         return 1
     print(f"OK: every difference is within {TOLERANCE:.0e}.")
     return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m course.compare", description=DESCRIPTION
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from course import cli
+from course import execution
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 COURSE = pathlib.Path(sys.executable).parent / "course"
@@ -140,7 +141,7 @@ def test_parameters_are_python_literals_or_strings():
 
 
 def test_the_kernel_runs_this_interpreter():
-    assert cli._kernel_problem() is None
+    assert execution.kernel_problem() is None
 
 
 def test_a_kernel_of_another_interpreter_is_reported(monkeypatch):
@@ -153,18 +154,19 @@ def test_a_kernel_of_another_interpreter_is_reported(monkeypatch):
     monkeypatch.setattr(
         KernelSpecManager, "get_kernel_spec", lambda self, name: foreign
     )
-    problem = cli._kernel_problem()
+    problem = execution.kernel_problem()
     assert "/opt/other/bin/python" in problem and sys.executable in problem
 
 
-def test_compare_forwards_its_arguments(monkeypatch):
+def test_compare_has_its_own_options(monkeypatch):
+    import course.compare
+
     received = []
-    fake = types.ModuleType("course.compare")
-    fake.main = lambda argv: received.append(argv) or 3
-    monkeypatch.setitem(sys.modules, "course.compare", fake)
-    monkeypatch.setattr(sys.modules["course"], "compare", fake, raising=False)
-    assert cli.main(["compare", "--units", "4", "--help"]) == 3
-    assert received == [["--units", "4", "--help"]]
+    monkeypatch.setattr(course.compare, "run", lambda args: received.append(args) or 3)
+    assert cli.main(["compare", "--units", "4", "--seed", "7"]) == 3
+    assert (received[0].units, received[0].seed, received[0].batch) == (4, 7, 8)
+    with pytest.raises(SystemExit):
+        cli.main(["compare", "--unknown"])
 
 
 def test_compare_help_reaches_course_compare():

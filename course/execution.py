@@ -1,0 +1,127 @@
+"""Executes notebooks headless: the engine behind `course run` (and the
+tests and the book builder, which call it too).
+
+A notebook runs with papermill in a Jupyter kernel of this same Python, from
+the notebook's own folder. Parameters are injected after the cell tagged
+`parameters`. The executed notebook goes to `OUT/<name>/<name>.ipynb` and the
+figures that `course.plots.save` writes to `OUT/<name>/figures/` (through the
+`COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
+its error.
+"""
+
+import contextlib
+import importlib.util
+import os
+import re
+import sys
+import time
+
+KERNEL_NAME = "python3"
+# The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
+# shell has (CI sets Agg), so executed notebooks keep their figures.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def kernel_problem():
+    """Why the `python3` kernel would not run this interpreter, or None."""
+    if importlib.util.find_spec("ipykernel") is None:
+        return (
+            f"ipykernel is not installed for {sys.executable}, so no Jupyter "
+            f"kernel can run this environment: {sys.executable} -m pip install ipykernel"
+        )
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        return f"No '{KERNEL_NAME}' Jupyter kernel is installed: {sys.executable} -m ipykernel install --sys-prefix"
+    # jupyter_client itself replaces these names with sys.executable.
+    major, minor = sys.version_info[:2]
+    command = spec.argv[0]
+    if command not in {
+        "python",
+        f"python{major}",
+        f"python{major}.{minor}",
+        sys.executable,
+    }:
+        return (
+            f"The '{KERNEL_NAME}' Jupyter kernel ({spec.resource_dir}) runs {command}, "
+            f"not this environment's {sys.executable}; remove or fix that kernel "
+            f"spec (`jupyter kernelspec list` shows them)."
+        )
+    return None
+
+
+@contextlib.contextmanager
+def environment(**values):
+    """Sets environment variables (inherited by the kernel) for a while."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def report_failure(notebook, output, error):
+    print(f"FAILED: {notebook}", file=sys.stderr)
+    if hasattr(error, "cell_index"):  # a PapermillExecutionError
+        print(
+            f"--- cell {error.cell_index} (execution count {error.exec_count}) ---\n"
+            f"{error.source}\n--- error ---",
+            file=sys.stderr,
+        )
+        # IPython's traceback ends with the "ename: evalue" line.
+        traceback = _ANSI.sub("", "\n".join(error.traceback))
+        print(traceback or f"{error.ename}: {error.evalue}", file=sys.stderr)
+    else:  # the kernel died or a cell timed out
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    print(f"The executed notebook, with the error, is {output}", file=sys.stderr)
+
+
+def execute(notebook, out_root, parameters, timeout):
+    """Runs one notebook; returns whether it succeeded."""
+    import nbclient.exceptions
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from course.plots import FIGURES_ENV
+
+    folder = (out_root / notebook.stem).resolve()
+    figures = folder / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    output = folder / notebook.name
+    print(f"running {notebook} ...", flush=True)
+    started = time.monotonic()
+    try:
+        with environment(**{FIGURES_ENV: str(figures), "MPLBACKEND": INLINE_BACKEND}):
+            papermill.execute_notebook(
+                str(notebook.resolve()),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                cwd=str(notebook.resolve().parent),
+                progress_bar=False,
+                execution_timeout=timeout,
+            )
+    except (
+        PapermillExecutionError,
+        nbclient.exceptions.DeadKernelError,
+        nbclient.exceptions.CellTimeoutError,
+    ) as error:
+        report_failure(notebook, output, error)
+        return False
+    n_figures = len(list(figures.glob("*.png")))
+    print(
+        f"  ok in {time.monotonic() - started:.1f} s -> {output} "
+        f"({n_figures} figure{'s' * (n_figures != 1)} in {figures})",
+        flush=True,
+    )
+    return True

@@ -1,0 +1,277 @@
+"""The grading commands of `course`: grade, check and assignments.
+
+`course grade` runs every submission (`.ipynb` or `.py`; a folder stands for
+the notebooks and modules in it) in its own sandboxed child process (see
+`course.grading`) and writes DIR/grades.csv, DIR/grading.json and, per
+submission, DIR/<name>/results.json (Gradescope's format) and
+DIR/<name>/feedback.txt. It exits with 0 once the batch is graded, whatever
+the submissions' statuses. Without `--seed` the check inputs come from a
+fresh random seed, recorded in grading.json. `course check` grades one
+notebook on the public checks only and prints the feedback; it exits with 0
+when they all pass, else 1.
+"""
+
+import pathlib
+import sys
+
+
+def _submission_files(arguments):
+    """The submission files named: files as given, folders expanded to the
+    notebooks and modules inside them (checkpoints excepted), sorted."""
+    files = []
+    for argument in map(pathlib.Path, arguments):
+        if argument.is_dir():
+            files += sorted(
+                path
+                for path in argument.rglob("*")
+                if path.suffix in (".ipynb", ".py")
+                and path.is_file()
+                and ".ipynb_checkpoints" not in path.parts
+            )
+        else:
+            files.append(argument)
+    return files
+
+
+def _print_progress(index, total, result):
+    print(
+        f"[{index + 1}/{total}] {result.submission}: {result.status} "
+        f"{result.score:g}/{result.max_score:g} ({result.seconds:.1f} s)",
+        flush=True,
+    )
+
+
+def _sandbox_warning(sandbox):
+    if not sandbox.get("landlock"):
+        print(
+            "warning: this kernel has no Landlock, so submissions could write files "
+            "wherever your user can; grade as a separate user or in a container.",
+            file=sys.stderr,
+        )
+
+
+def _grade(args):
+    import course.grading
+    from course.grading import reports
+
+    out = pathlib.Path(args.out)
+    if out.exists() and not out.is_dir():
+        print(
+            f"course grade: --out {out} is a file, expected a folder", file=sys.stderr
+        )
+        return 2
+    submissions = _submission_files(args.submissions)
+    if not submissions:
+        print("course grade: no submission (.ipynb or .py) found", file=sys.stderr)
+        return 2
+    try:
+        batch = course.grading.grade(
+            args.assignment,
+            submissions,
+            seed=args.seed,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            progress=_print_progress,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 2
+    except course.grading.GradingError as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 1
+    _sandbox_warning(batch.sandbox)
+    grades = reports.write(batch, out)
+    counts = {}
+    for result in batch.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    print(
+        f"graded {len(batch.results)} submissions of {batch.assignment.name} "
+        f"(seed {batch.seed}): {summary} -> {grades}"
+    )
+    return 0
+
+
+def _notebook_assignment(path):
+    """The assignment named in a notebook's metadata, or None."""
+    import json
+
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return metadata.get("course", {}).get("assignment")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _check(args):
+    import course.grading
+    from course.grading import assignments
+    from course.grading import reports
+
+    path = pathlib.Path(args.notebook)
+    if not path.is_file():
+        print(f"course check: no such file: {path}", file=sys.stderr)
+        return 2
+    name = args.assignment or _notebook_assignment(path)
+    if not name:
+        print(
+            f"course check: {path} does not say which assignment it is; give "
+            f"--assignment, one of: {', '.join(assignments.names())}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        batch = course.grading.grade(
+            name,
+            [path],
+            seed=course.grading.PUBLIC_SEED,
+            timeout=args.timeout,
+            public_only=True,
+        )
+    except (ValueError, FileNotFoundError, course.grading.GradingError) as error:
+        print(f"course check: {error}", file=sys.stderr)
+        return 2
+    _sandbox_warning(batch.sandbox)
+    result = batch.results[0]
+    print(reports.feedback_text(batch, result), end="")
+    hidden = len(batch.assignment.checks) - len(batch.checks)
+    print(
+        f"\n(public checks only; {hidden} more are run when the assignment is graded)"
+    )
+    return 0 if all(r.passed for r in result.checks) else 1
+
+
+def _assignments(args):
+    from course.grading import assignments
+    from course.grading import release
+
+    if args.action == "list":
+        for name in assignments.names():
+            assignment = assignments.get(name)
+            print(
+                f"{name:<12} {assignment.max_score:g} points  "
+                f"notebooks/assignments/{assignment.notebook}  {assignment.title}"
+            )
+            for check in assignment.checks:
+                public = "public" if check.public else "hidden"
+                print(
+                    f"    {check.name:<24} {check.points:g}  {public}  {check.description}"
+                )
+        return 0
+    try:
+        changed = release.release(args.solutions, args.out, check=args.check)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"course assignments release: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        if changed:
+            print(
+                "out of date (run `course assignments release`): "
+                + ", ".join(map(str, changed)),
+                file=sys.stderr,
+            )
+            return 1
+        print("the student notebooks are up to date")
+        return 0
+    for path in changed:
+        print(f"wrote {path}")
+    if not changed:
+        print("the student notebooks were already up to date")
+    return 0
+
+
+def add_commands(commands):
+    """Adds grade, check and assignments to the `course` sub-parsers."""
+    from course.grading import DEFAULT_MEMORY_MB
+    from course.grading import DEFAULT_TIMEOUT
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade submissions in sandboxed child processes",
+        description="Grade notebooks or modules of one assignment, each in its own "
+        "sandboxed child process; writes OUT/grades.csv, OUT/grading.json and "
+        "OUT/<name>/results.json + feedback.txt.",
+    )
+    grade.add_argument(
+        "assignment",
+        metavar="ASSIGNMENT",
+        help="the assignment's name (course assignments list)",
+    )
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        help=".ipynb or .py files, or folders of them",
+    )
+    grade.add_argument("--out", required=True, help="the output folder")
+    grade.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the check inputs (default: a fresh random one)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MiB",
+        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+    )
+    grade.set_defaults(handler=_grade)
+
+    check = commands.add_parser(
+        "check",
+        help="run the public checks on your assignment notebook",
+        description="Grade one notebook on the public checks only and print the "
+        "feedback (exit status 0 when they all pass).",
+    )
+    check.add_argument("notebook", metavar="NOTEBOOK")
+    check.add_argument(
+        "--assignment",
+        default=None,
+        help="the assignment (default: the one in the notebook's metadata)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds (default {DEFAULT_TIMEOUT:g})",
+    )
+    check.set_defaults(handler=_check)
+
+    from course.grading import release
+
+    assignments = commands.add_parser(
+        "assignments",
+        help="list the assignments; release student notebooks",
+    )
+    actions = assignments.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="the assignments, their checks and points")
+    release_parser = actions.add_parser(
+        "release",
+        help="student notebooks from the solution notebooks",
+        description="Replace every ### BEGIN SOLUTION ... ### END SOLUTION region "
+        "of the solution notebooks by a stub and write the student notebooks.",
+    )
+    release_parser.add_argument(
+        "--solutions",
+        default=str(release.SOLUTIONS_DIR),
+        help=f"solution notebooks (default {release.SOLUTIONS_DIR})",
+    )
+    release_parser.add_argument(
+        "--out",
+        default=str(release.STUDENT_DIR),
+        help=f"student notebooks (default {release.STUDENT_DIR})",
+    )
+    release_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a student notebook is out of date",
+    )
+    assignments.set_defaults(handler=_assignments)
