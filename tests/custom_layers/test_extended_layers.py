@@ -15,6 +15,7 @@ from extended_cases import to_numpy
 from extended_cases import traced_output
 
 from course.compare import outputs_and_gradients
+from course.gradcheck import central_differences
 from custom_layers import trace_states
 
 BATCH, TIMESTEPS, FEATURES = 4, 6, 3
@@ -106,23 +107,9 @@ def test_gradients_match_finite_differences(case_name):
 
     weights = named_weights(layer)
     x64 = x.astype("float64")
-    epsilon = 1e-6
-
-    def finite_difference(array, evaluate):
-        gradient = np.zeros_like(array)
-        for index in np.ndindex(array.shape):
-            saved = array[index]
-            array[index] = saved + epsilon
-            plus = evaluate()
-            array[index] = saved - epsilon
-            minus = evaluate()
-            array[index] = saved
-            gradient[index] = (plus - minus) / (2 * epsilon)
-        return gradient
-
     np.testing.assert_allclose(
         grad_x,
-        finite_difference(x64, lambda: loss(weights, x64)),
+        central_differences(lambda: loss(weights, x64), x64),
         rtol=0,
         atol=GRADIENT_ATOL,
     )
@@ -133,7 +120,7 @@ def test_gradients_match_finite_differences(case_name):
     named_gradients = named_weights(layer)
     layer.set_weights(values)
     for name, value in weights.items():
-        expected = finite_difference(value, lambda: loss(weights, x64))
+        expected = central_differences(lambda: loss(weights, x64), value)
         np.testing.assert_allclose(
             named_gradients[name],
             expected,

@@ -20,6 +20,7 @@ compare them with TensorFlow's automatic differentiation).
 
 import numpy as np
 
+from course.gradcheck import central_differences
 from course.grading.assignments import Assignment
 from course.grading.assignments import as_array
 from course.grading.checks import Check
@@ -33,7 +34,6 @@ GRADIENT_KEYS = {
     "bptt_gradients": ("U", "W", "b"),
     "initial_state_gradient": ("h0",),
 }
-FINITE_DIFFERENCE_STEP = 1e-6
 
 _FORWARD = ("elman_forward",)
 CHECKS = (
@@ -123,17 +123,7 @@ def finite_difference_gradients(x, h0, U, W, b, V, c, targets):
 
     gradients = {}
     for name in (*PARAMETERS, "h0"):
-        parameter = values[name]
-        gradient = np.zeros_like(parameter)
-        for index in np.ndindex(parameter.shape):
-            saved = parameter[index]
-            parameter[index] = saved + FINITE_DIFFERENCE_STEP
-            above = loss()
-            parameter[index] = saved - FINITE_DIFFERENCE_STEP
-            below = loss()
-            parameter[index] = saved
-            gradient[index] = (above - below) / (2 * FINITE_DIFFERENCE_STEP)
-        gradients[name] = gradient
+        gradients[name] = central_differences(loss, values[name])
     return gradients
 
 
