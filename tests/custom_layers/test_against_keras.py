@@ -9,18 +9,18 @@ is expected to be bit-identical).
 import keras
 import numpy as np
 import pytest
-from conftest import BATCH
-from conftest import CELLS
-from conftest import FAMILIES
-from conftest import FEATURES
-from conftest import TIMESTEPS
-from conftest import UNITS
-from conftest import copy_random_weights
-from conftest import make_pair
-from conftest import random_inputs
-from conftest import to_numpy
 
 from course.compare import outputs_and_gradients
+from tests.custom_layers.helpers import BATCH
+from tests.custom_layers.helpers import CELLS
+from tests.custom_layers.helpers import FAMILIES
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import TIMESTEPS
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import make_pair
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 ATOL = 1e-5
 

@@ -6,14 +6,14 @@ dropout and tracing: test_extended_layers.py.)"""
 import keras
 import numpy as np
 import pytest
-from conftest import FEATURES
-from conftest import TIMESTEPS
-from conftest import UNITS
-from conftest import copy_random_weights
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import TIMESTEPS
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 SEQUENCE_AND_STATE = dict(return_sequences=True, return_state=True)
 

@@ -4,12 +4,12 @@ training only, and behaviour like the built-in's."""
 import keras
 import numpy as np
 import pytest
-from conftest import FAMILIES
-from conftest import make_pair
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
+from tests.custom_layers.helpers import FAMILIES
+from tests.custom_layers.helpers import make_pair
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 LARGE_BATCH = (3000, 5, 3)
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import FAMILIES
 
 import custom_layers
+from tests.custom_layers.helpers import FAMILIES
 
 
 @pytest.fixture

@@ -8,15 +8,15 @@ import json
 import keras
 import numpy as np
 import pytest
-from extended_cases import CASES
-from extended_cases import named_weights
-from extended_cases import random_weights
-from extended_cases import to_numpy
-from extended_cases import traced_output
 
 from course.compare import outputs_and_gradients
 from course.gradcheck import central_differences
 from custom_layers import trace_states
+from tests.custom_layers.extended_cases import CASES
+from tests.custom_layers.extended_cases import named_weights
+from tests.custom_layers.extended_cases import random_weights
+from tests.custom_layers.extended_cases import to_numpy
+from tests.custom_layers.extended_cases import traced_output
 
 BATCH, TIMESTEPS, FEATURES = 4, 6, 3
 ON_JAX = keras.backend.backend() == "jax"

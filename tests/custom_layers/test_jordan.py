@@ -5,13 +5,13 @@ tracing: test_extended_layers.py.)"""
 import keras
 import numpy as np
 import pytest
-from conftest import FEATURES
-from conftest import UNITS
-from conftest import copy_random_weights
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 
 @pytest.mark.parametrize("go_backwards", [False, True])

@@ -6,17 +6,17 @@ test_extended_layers.py.)"""
 import keras
 import numpy as np
 import pytest
-from conftest import FEATURES
-from conftest import UNITS
-from conftest import copy_random_weights
-from conftest import random_inputs
-from conftest import to_numpy
 
 from course.compare import outputs_and_gradients
 from custom_layers import LSTMVariant
 from custom_layers import LSTMVariantCell
 from custom_layers import trace_states
 from custom_layers.lstm_variants import VARIANTS
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 
 def paper_parameter_count(variant, inputs, units):

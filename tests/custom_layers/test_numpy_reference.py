@@ -6,11 +6,11 @@ also checks that those names and splits are right.
 
 import numpy as np
 import pytest
-from conftest import make_pair
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
+from tests.custom_layers.helpers import make_pair
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 
 def sigmoid(a):

@@ -3,16 +3,16 @@
 import keras
 import numpy as np
 import pytest
-from conftest import FAMILIES
-from conftest import FEATURES
-from conftest import TIMESTEPS
-from conftest import UNITS
-from conftest import copy_random_weights
-from conftest import make_pair
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
+from tests.custom_layers.helpers import FAMILIES
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import TIMESTEPS
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import make_pair
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 # Largest deviation from float32 allowed over the test's 6 steps with weights
 # of scale 0.5: about 3x what was measured (<= 9e-4 for float16, <= 8.1e-3

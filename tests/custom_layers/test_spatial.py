@@ -4,14 +4,14 @@ plus the direction checks that catch the usual re-implementation mistakes."""
 import keras
 import numpy as np
 import pytest
-from conftest import copy_random_weights
-from conftest import random_inputs
-from conftest import to_numpy
-from spatial_reference import BuiltinSpatialReference
 
 from course.compare import outputs_and_gradients
 from custom_layers import GRUCell
 from custom_layers import SpatialRNN
+from tests.custom_layers.helpers import copy_random_weights
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
+from tests.custom_layers.spatial_reference import BuiltinSpatialReference
 
 UNITS = 3
 # (height, width, channels, block_shape), including non-square and 1×1 blocks.

@@ -6,16 +6,16 @@
 import keras
 import numpy as np
 import pytest
-from conftest import BATCH
-from conftest import FEATURES
-from conftest import TIMESTEPS
-from conftest import UNITS
-from conftest import make_pair
-from conftest import random_inputs
-from conftest import to_numpy
 
 import custom_layers
 from custom_layers import trace_states
+from tests.custom_layers.helpers import BATCH
+from tests.custom_layers.helpers import FEATURES
+from tests.custom_layers.helpers import TIMESTEPS
+from tests.custom_layers.helpers import UNITS
+from tests.custom_layers.helpers import make_pair
+from tests.custom_layers.helpers import random_inputs
+from tests.custom_layers.helpers import to_numpy
 
 ON_JAX = keras.backend.backend() == "jax"
 NAMES = {
