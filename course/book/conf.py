@@ -13,6 +13,8 @@ language = "en"
 
 extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 myst_enable_extensions = ["dollarmath", "amsmath", "attrs_inline"]
+# As in Jupyter, $$...$$ may stand inside a paragraph.
+myst_dmath_double_inline = True
 # The clean notebooks offered for download are files, not pages.
 exclude_patterns = ["downloads"]
 
@@ -24,6 +26,7 @@ html_title = project
 html_favicon = "static/favicon.svg"
 html_static_path = ["static"]
 html_css_files = ["book.css"]
+html_js_files = ["book.js"]
 html_last_updated_fmt = None
 html_show_sphinx = False
 html_copy_source = True
