@@ -20,6 +20,8 @@ exclude_patterns = ["downloads"]
 
 nb_execution_mode = "off"
 nb_merge_streams = True
+# Markdown outputs (course.device's report) with tables, as Jupyter shows them.
+nb_render_markdown_format = "gfm"
 
 html_theme = "sphinx_book_theme"
 html_title = project

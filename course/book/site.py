@@ -24,11 +24,18 @@ CONF_DIR = pathlib.Path(__file__).resolve().parent
 HOME = "index"
 ASSIGNMENTS = "assignments"
 DOWNLOADS = "downloads"
+# What TensorFlow's C++ runtime writes to the kernel's stderr as it starts
+# (absl log lines: no CUDA driver, oneDNN, CPU instructions), which the
+# pages leave out: it is the machine's chatter, not the notebook's output.
+NATIVE_LOG = re.compile(
+    r"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.]+:\d+\] .*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are "
+    r"written to STDERR"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the "
+    r"appropriate compiler flags\."
+)
 # The README's first shell block: the two set-up commands.
 README_SETUP = re.compile(r"```(?:bash|sh)\n(.*?)```", re.S)
-# A name from the code (ElmanCell, course.plots, tiny_shakespeare), set in
-# code type; plain words (attention, NumPy BPTT) stay text.
-CODE_NAME = re.compile(r"[A-Za-z_][\w.]*(?:[._]\w|[a-z][A-Z])[\w.]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,8 +97,18 @@ class Course:
         return cls(root, SYLLABUS, tuple(pages))
 
 
+def _is_code_name(name):
+    """Whether a name the syllabus lists comes from the code (ElmanCell,
+    LSTMCell, course.plots, tiny_shakespeare) rather than being words
+    (attention, NumPy BPTT, Keras built-ins)."""
+    return bool(
+        re.fullmatch(r"[A-Za-z_][\w.]*", name)
+        and (re.search(r"[._]", name) or re.search(r"[a-z].*[A-Z]|.[A-Z].*[a-z]", name))
+    )
+
+
 def _uses(names):
-    return ", ".join(f"`{n}`" if CODE_NAME.fullmatch(n) else n for n in names)
+    return ", ".join(f"`{n}`" if _is_code_name(n) else n for n in names)
 
 
 def _syllabus_table(sections):
@@ -232,6 +249,28 @@ def assignment_note(assignment, download):
     )
 
 
+def without_native_logs(notebook):
+    """The notebook without TensorFlow's C++ log lines in its stderr
+    outputs (an output left empty goes)."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                lines = output.text.splitlines(keepends=True)
+                output.text = "".join(
+                    line
+                    for line in lines
+                    if not NATIVE_LOG.fullmatch(line.rstrip("\n"))
+                )
+                if not output.text:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+    return notebook
+
+
 def _with_note(notebook, note):
     """The notebook with a markdown cell `note` after its title cell."""
     after = next(
@@ -269,7 +308,7 @@ def write_sources(course, runs, fast, folder):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{HOME}.md").write_text(home_page(course, fast))
     for source, run in zip(course.notebooks, runs, strict=True):
-        executed = nbformat.read(run, as_version=4)
+        executed = without_native_logs(nbformat.read(run, as_version=4))
         _write_notebook_page(
             folder,
             source.name,

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from course.book import build
 from course.book import freeze
 from course.book.site import Course
+from course.book.site import without_native_logs
 from tests.book.helpers import ROOT
 from tests.book.helpers import notebook
 from tests.book.helpers import tiny_course
@@ -209,3 +210,30 @@ def test_the_syllabus_notebooks_are_the_pages():
     assert [p.name for p in course.notebooks] == [
         pathlib.Path(s.notebook).name for s in course.sections
     ]
+
+
+def test_pages_leave_out_tensorflows_native_log_lines_only():
+    nb = notebook("A", "import tensorflow")
+    nb.cells[-1].outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text=(
+                "WARNING: All log messages before absl::InitializeLog() is called "
+                "are written to STDERR\n"
+                "I0000 00:00:1796185209.059998   27019 port.cc:153] oneDNN custom "
+                "operations are on.\n"
+                "/x/model.py:3: UserWarning: the loss is not finite\n"
+            ),
+        ),
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text="E0000 00:00:1796185217.532208   27019 cuda_platform.cc:52] failed "
+            "call to cuInit\n",
+        ),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 printed\n"),
+    ]
+    (warning, printed) = without_native_logs(nb).cells[-1].outputs
+    assert warning.text == "/x/model.py:3: UserWarning: the loss is not finite\n"
+    assert printed.text == "I0000 printed\n"
