@@ -18,6 +18,12 @@ myst_dmath_double_inline = True
 # The clean notebooks offered for download are files, not pages.
 exclude_patterns = ["downloads"]
 
+# \_ and other text-mode macros inside \text{...}, as the notebooks write them.
+mathjax3_config = {
+    "loader": {"load": ["[tex]/textmacros"]},
+    "tex": {"packages": {"[+]": ["textmacros"]}},
+}
+
 nb_execution_mode = "off"
 nb_merge_streams = True
 # Markdown outputs (course.device's report) with tables, as Jupyter shows them.

@@ -87,6 +87,10 @@ return {
         .map((m) => m.textContent.slice(0, 80)),
     tex_errors: [...article.querySelectorAll("mjx-merror")]
         .map((e) => e.textContent.slice(0, 80)),
+    // TeX commands MathJax printed instead of obeying (a backslash).
+    literal_tex: [...article.querySelectorAll("mjx-assistive-mml")]
+        .map((m) => m.textContent)
+        .filter((t) => t.includes(String.fromCharCode(92))),
     prose: prose.textContent,
     previous: link("a.left-prev"),
     next: link("a.right-next"),
@@ -236,6 +240,7 @@ def test_page_in_the_browser(page, browser, server):
         assert state["math"] > 0, "the notebook writes math, the page shows none"
     assert not state["untypeset"], f"math MathJax did not typeset: {state['untypeset']}"
     assert not state["tex_errors"], f"TeX errors: {state['tex_errors']}"
+    assert not state["literal_tex"], f"TeX printed literally: {state['literal_tex']}"
     raw = [match.group() for match in RAW_TEX.finditer(state["prose"])]
     assert not raw, f"raw TeX left in the text: {raw[:10]}"
 
