@@ -109,7 +109,8 @@ def build(course, out, runs, fast, timeout=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-", dir=out.parent) as tmp:
         work = pathlib.Path(tmp)
-        site.write_sources(course, executed, fast, work / "source")
+        for warning in site.write_sources(course, executed, fast, work / "source"):
+            print(f"warning: {warning}", file=sys.stderr)
         pages = len(executed) + len(course.assignments) + 1
         print(f"rendering {pages} pages with Sphinx ...", flush=True)
         warnings = site.render(work / "source", work / "html", work / "doctrees")

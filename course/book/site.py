@@ -296,6 +296,29 @@ def _write_notebook_page(folder, page, source, notebook, note):
     nbformat.write(_with_note(notebook, note(download)), folder / page)
 
 
+def figures_not_shown(run, executed):
+    """A warning when the run's figures folder (what `course.plots.save`
+    wrote) holds more PNGs than the executed notebook displays, or None.
+
+    A saved figure that is not displayed (not its cell's last value, or
+    `plt.show()` on a figure pyplot does not know) is missing from the page.
+    """
+    saved = sorted((run.parent / "figures").glob("*.png"))
+    shown = sum(
+        "image/png" in output.get("data", {})
+        for cell in executed.cells
+        for output in cell.get("outputs", ())
+    )
+    if shown >= len(saved):
+        return None
+    return (
+        f"{run.name} saved {len(saved)} figures ({', '.join(f.name for f in saved)}) "
+        f"but displays {shown}: a saved figure that is not displayed (not the last "
+        f"value of its cell, or plt.show() on a figure pyplot did not make) is "
+        f"missing from its page"
+    )
+
+
 def write_sources(course, runs, fast, folder):
     """Writes the book's Sphinx source folder.
 
@@ -304,11 +327,16 @@ def write_sources(course, runs, fast, folder):
         runs: The executed notebooks, one per section, in order.
         fast: Whether this is the fast book.
         folder: The (empty) source folder.
+
+    Returns:
+        Warnings about the pages (see `figures_not_shown`).
     """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{HOME}.md").write_text(home_page(course, fast))
+    warnings = []
     for source, run in zip(course.notebooks, runs, strict=True):
         executed = without_native_logs(nbformat.read(run, as_version=4))
+        warnings.append(figures_not_shown(run, executed))
         _write_notebook_page(
             folder,
             source.name,
@@ -324,6 +352,7 @@ def write_sources(course, runs, fast, folder):
             nbformat.read(assignment.notebook, as_version=4),
             lambda download, a=assignment: assignment_note(a, download),
         )
+    return [warning for warning in warnings if warning]
 
 
 class _Tee(io.StringIO):

@@ -18,13 +18,19 @@ from matplotlib.figure import Figure
 from course.book import build
 from course.book import freeze
 from course.book.site import Course
+from course.book.site import figures_not_shown
 from course.book.site import without_native_logs
 from tests.book.helpers import ROOT
 from tests.book.helpers import notebook
 from tests.book.helpers import tiny_course
 from tests.book.helpers import touch
 
-pytestmark = pytest.mark.usefixtures("book_extra")
+pytestmark = [
+    pytest.mark.usefixtures("book_extra"),
+    # sphinx-book-theme and myst-parser still use Sphinx APIs that Sphinx 11
+    # will remove (RemovedInSphinx11Warning).
+    pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
+]
 
 
 def png():
@@ -237,3 +243,19 @@ def test_pages_leave_out_tensorflows_native_log_lines_only():
     (warning, printed) = without_native_logs(nb).cells[-1].outputs
     assert warning.text == "/x/model.py:3: UserWarning: the loss is not finite\n"
     assert printed.text == "I0000 printed\n"
+
+
+def test_a_saved_figure_the_page_does_not_show_is_reported(tiny):
+    run = freeze.run_path(tiny.notebooks[0], tiny.root / "runs")
+    executed = nbformat.read(run, as_version=4)  # each code cell drew one
+    shown = sum(cell.cell_type == "code" for cell in executed.cells)
+    figures = run.parent / "figures"
+    figures.mkdir()
+    names = [f"figure_{i}.png" for i in range(shown + 1)]
+    for name in names[:-1]:
+        (figures / name).write_bytes(base64.b64decode(png()))
+    assert figures_not_shown(run, executed) is None
+    (figures / names[-1]).write_bytes(base64.b64decode(png()))
+    warning = figures_not_shown(run, executed)
+    assert f"00_first.ipynb saved {shown + 1} figures ({', '.join(names)})" in warning
+    assert f"displays {shown}:" in warning
