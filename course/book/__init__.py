@@ -150,12 +150,13 @@ def run(args):
         print(f"course book: {error}", file=sys.stderr)
         return error.status
     print(
-        f"The book is in {out}/ (open {out / 'index.html'}), built in "
-        f"{time.monotonic() - started:.0f} s"
+        f"The book is in {out}/, built in {time.monotonic() - started:.0f} s"
         + (
-            f" with {warnings} Sphinx warning{'s' * (warnings != 1)}."
+            f" with {warnings} Sphinx warning{'s' * (warnings != 1)}"
             if warnings
-            else "."
+            else ""
         )
+        + f". Read it with `python -m http.server -d {out}` and "
+        f"http://127.0.0.1:8000 (the search needs a server)."
     )
     return 0

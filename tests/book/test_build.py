@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from matplotlib.figure import Figure
 
+from course import cli
 from course.book import build
 from course.book import freeze
 from course.book.site import Course
@@ -259,3 +260,13 @@ def test_a_saved_figure_the_page_does_not_show_is_reported(tiny):
     warning = figures_not_shown(run, executed)
     assert f"00_first.ipynb saved {shown + 1} figures ({', '.join(names)})" in warning
     assert f"displays {shown}:" in warning
+
+
+def test_outside_the_repository_the_command_says_where_to_run_it(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["book", "--fast"]) == 2
+    error = capsys.readouterr().err
+    assert "notebooks/00_setup.ipynb" in error and "repository root" in error
+    assert not (tmp_path / "runs").exists()
