@@ -43,14 +43,12 @@ class AssignmentPage:
     """A released assignment, as the book lists it.
 
     Attributes:
-        name: The name `course grade` takes.
         title: One line.
         notebook: The student notebook (never a solution).
         points: What it is worth.
         public_checks: The checks `course check` runs for students.
     """
 
-    name: str
     title: str
     notebook: pathlib.Path
     points: float
@@ -87,7 +85,6 @@ class Course:
             assignment = assignments.get(name)
             pages.append(
                 AssignmentPage(
-                    name,
                     assignment.title,
                     root / "notebooks" / "assignments" / assignment.notebook,
                     assignment.max_score,

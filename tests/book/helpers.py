@@ -53,9 +53,7 @@ def tiny_course(root, notebooks, assignment=None):
     if assignment is not None:
         path = root / "notebooks" / "assignments" / "01_tiny_cell.ipynb"
         nbformat.write(assignment, path)
-        assignments = (
-            AssignmentPage("tiny_cell", "A tiny cell", path, 10, ("shapes",)),
-        )
+        assignments = (AssignmentPage("A tiny cell", path, 10, ("shapes",)),)
     return Course(root, tuple(sections), assignments)
 
 

@@ -11,9 +11,11 @@ notebook offered for download; the search finds the pages with "Hopfield"
 runs/pytest/screenshots/ for a person to look at.
 """
 
+import base64
 import functools
 import html
 import http.server
+import json
 import pathlib
 import re
 import subprocess
@@ -162,10 +164,9 @@ def browser(chromium, tmp_path_factory):
 
 def open_page(driver, url):
     """Loads `url` and waits for MathJax; returns the console entries and
-    the URLs requested while loading (the logs are emptied first)."""
-    import json
-
-    driver.get_log("browser"), driver.get_log("performance")
+    the URLs requested while loading."""
+    for log in ("browser", "performance"):  # reading a log empties it
+        driver.get_log(log)
     driver.get(url)
     driver.execute_async_script(WAIT_FOR_MATHJAX)
     requested = []
@@ -180,8 +181,6 @@ def screenshot(driver, name):
     """Saves the whole page as SCREENSHOTS/NAME.png: the window is made as
     tall as the page for the shot (the theme's sticky sidebars would be
     wrong in a capture beyond the window), then set back."""
-    import base64
-
     width = driver.execute_script("return window.innerWidth")
     height = driver.execute_script("return document.documentElement.scrollHeight")
     metrics = {

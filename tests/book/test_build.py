@@ -1,6 +1,7 @@
 """The site `course book` writes, from a tiny course whose runs are made by
-hand (no kernel): its pages, their order, notes and downloads, offline
-MathJax, and the folders it will not overwrite."""
+hand (no kernel) and built with the network cut off: its pages, their
+order, notes and downloads, MathJax from the site itself, the figures and
+log lines it reports or leaves out, and the folders it will not overwrite."""
 
 import base64
 import html
@@ -8,6 +9,7 @@ import html.parser
 import io
 import pathlib
 import re
+import socket
 import subprocess
 import sys
 
@@ -86,11 +88,18 @@ def tiny(tmp_path):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, book_extra):
-    """The tiny course's fast book, built once for the tests that read it:
-    ROOT/site beside ROOT/notebooks."""
+    """The tiny course's fast book, built once for the tests that read it,
+    with the network cut off: ROOT/site beside ROOT/notebooks."""
     tiny = write_tiny_course(tmp_path_factory.mktemp("course"))
     site = tiny.root / "site"
-    assert build(tiny, site, tiny.root / "runs", fast=True) == 0  # no warning
+
+    def refuse(*args, **kwargs):
+        raise OSError("no network while the book is built")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "getaddrinfo", refuse)
+        assert build(tiny, site, tiny.root / "runs", fast=True) == 0  # no warning
     return site
 
 
