@@ -5,6 +5,7 @@
     course run NOTEBOOK... [--fast] [-p NAME=VALUE] [--out DIR]
     course run --all [--fast]        every notebooks/NN_*.ipynb, in order
     course compare [--units N ...]   our cells against Keras's (course.compare)
+    course book [--fast] [--out DIR] the course as a static site (course.book)
     course grade ASSIGNMENT SUBMISSION... --out DIR [--seed S] [--timeout SECONDS]
     course check NOTEBOOK            a student's own notebook, public checks only
     course assignments list          the assignments, their checks and points
@@ -68,6 +69,12 @@ def _compare(args):
     import course.compare
 
     return course.compare.run(args)
+
+
+def _book(args):
+    import course.book
+
+    return course.book.run(args)
 
 
 def _run(args):
@@ -179,6 +186,16 @@ def build_parser():
     )
     course.compare.add_arguments(compare)
     compare.set_defaults(handler=_compare)
+
+    import course.book
+
+    book = commands.add_parser(
+        "book",
+        help="build the course as a static HTML site",
+        description=course.book.DESCRIPTION,
+    )
+    course.book.add_arguments(book)
+    book.set_defaults(handler=_book)
 
     import course.grading.cli
 

@@ -38,9 +38,9 @@ def test_environment_lists_the_same_dependencies_as_pyproject():
 def test_environment_installs_this_package_with_its_extras():
     environment, pip_section = environment_pip_section()
     editable = [r for r in pip_section if r.startswith("-e")]
-    assert editable == ["-e .[test,jax]"]
+    assert editable == ["-e .[test,jax,book]"]
     extras = pyproject()["project"]["optional-dependencies"]
-    assert {"test", "jax", "gpu"} <= set(extras)
+    assert {"test", "jax", "gpu", "book"} <= set(extras)
     assert "conda-forge" in environment["channels"]
 
 

@@ -99,13 +99,14 @@ def test_the_numbered_notebooks_are_the_syllabus():
 
 
 @pytest.mark.parametrize("notebook", NUMBERED + SOLUTIONS, ids=_name)
-def test_notebook_runs_in_fast_mode(notebook, tmp_path):
-    returncode, output = _course_run(notebook, tmp_path)
+def test_notebook_runs_in_fast_mode(notebook, fast_runs):
+    # The runs stay in fast_runs (tests/conftest.py): the book is built from them.
+    returncode, output = _course_run(notebook, fast_runs)
     assert returncode == 0, (
         f"`course run {notebook.name} --fast` exited with {returncode}; "
         f"the end of its output:\n{output[-OUTPUT_TAIL:]}"
     )
-    executed = nbformat.read(tmp_path / notebook.stem / notebook.name, as_version=4)
+    executed = nbformat.read(fast_runs / notebook.stem / notebook.name, as_version=4)
     injected = [
         c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
     ]
