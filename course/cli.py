@@ -19,16 +19,22 @@ executed notebook goes to `OUT/<name>/<name>.ipynb` and the figures that
 `COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
 its error and the command exits with status 1 (2 for a request it cannot
 run: no such notebook, no `python3` kernel for this Python, bad arguments).
+Each `-p NAME=VALUE` is checked against the notebook's parameters cell before
+it runs (course.parameters): an unknown name or a value whose type differs
+from the default's is such a request. A notebook is a path or a name under
+notebooks/ with or without `.ipynb` (`course run 07_lstm`).
 
 The grading commands (grade, check, assignments) are defined in
 `course.grading.cli`.
 """
 
 import argparse
-import ast
+import difflib
 import os
 import pathlib
 import sys
+
+import course.parameters
 
 NOTEBOOK_PATTERN = "notebooks/[0-9][0-9]_*.ipynb"
 
@@ -40,10 +46,24 @@ def _parameter(text):
         raise argparse.ArgumentTypeError(
             f"expected NAME=VALUE with a Python identifier as NAME; got {text!r}"
         )
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
+    return name, course.parameters.parse_value(value)
+
+
+def _find_notebook(name):
+    """The notebook `name` means (a path, or a stem under notebooks/), or None."""
+    path = pathlib.Path(name)
+    for candidate in (path, path.with_name(path.name + ".ipynb")):
+        for place in (candidate, pathlib.Path("notebooks") / candidate):
+            if place.is_file():
+                return place
+    return None
+
+
+def _suggestion(name):
+    """' Did you mean notebooks/NN_x.ipynb?' for a mistyped notebook, or ''."""
+    known = {p.stem: p for p in pathlib.Path().glob(NOTEBOOK_PATTERN)}
+    close = difflib.get_close_matches(pathlib.Path(name).stem, known, n=1, cutoff=0.5)
+    return f" (did you mean {known[close[0]]}?)" if close else ""
 
 
 def _env(args):
@@ -79,6 +99,7 @@ def _book(args):
 
 def _run(args):
     if args.all == bool(args.notebooks):
+        args.usage(sys.stderr)
         print("course run: give notebooks or --all (not both).", file=sys.stderr)
         return 2
     if args.all:
@@ -92,19 +113,25 @@ def _run(args):
             )
             return 2
     else:
-        notebooks = [pathlib.Path(n) for n in args.notebooks]
-        missing = [str(n) for n in notebooks if not n.is_file()]
+        found = {n: _find_notebook(n) for n in args.notebooks}
+        missing = [n + _suggestion(n) for n, path in found.items() if path is None]
         if missing:
             print(
                 f"course run: no such notebook: {', '.join(missing)}", file=sys.stderr
             )
             return 2
-    parameters = dict(args.parameters)
+        notebooks = list(found.values())
+    requested = dict(args.parameters)
     if args.fast:
-        if parameters.get("FAST", True) is not True:
+        if "FAST" in requested and requested["FAST"].value is not True:
             print("course run: --fast contradicts -p FAST=...", file=sys.stderr)
             return 2
-        parameters["FAST"] = True
+        requested["FAST"] = course.parameters.parse_value("True")
+    try:
+        parameters = {n: course.parameters.validate(n, requested) for n in notebooks}
+    except course.parameters.ParameterError as error:
+        print(f"course run: {error}", file=sys.stderr)
+        return 2
     from course import execution
 
     problem = execution.kernel_problem()
@@ -115,7 +142,7 @@ def _run(args):
     failed = [
         n
         for n in notebooks
-        if not execution.execute(n, out_root, parameters, args.timeout)
+        if not execution.execute(n, out_root, parameters[n], args.timeout)
     ]
     if len(notebooks) > 1:
         print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran.")
@@ -175,7 +202,7 @@ def build_parser():
         default=None,
         help="seconds allowed per cell (default: no limit)",
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, usage=run.print_usage)
 
     import course.compare
 

@@ -130,12 +130,54 @@ def test_run_rejects_bad_requests(capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+EXAMPLE = str(FIXTURES / "example.ipynb")
+
+
+@pytest.mark.parametrize(
+    "parameter, message",
+    [
+        ("STPES=7", "example.ipynb has no parameter STPES. Did you mean STEPS? "),
+        ("SEDE=1", "Its parameters: FAST, STEPS"),
+        ("STEPS=abc", "STEPS=abc: expected int like the default STEPS=5; got str"),
+        ("STEPS=7.5", "expected int like the default STEPS=5; got float"),
+        ("FAST=1", "FAST=1: expected bool like the default FAST=False; got int"),
+    ],
+)
+def test_run_checks_parameters_before_running(tmp_path, capsys, parameter, message):
+    out = tmp_path / "runs"
+    assert cli.main(["run", EXAMPLE, "-p", parameter, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # stopped before any kernel started
+
+
+def test_run_without_notebooks_prints_the_usage(capsys):
+    assert cli.main(["run"]) == 2
+    assert "usage: course run" in capsys.readouterr().err
+
+
+def test_run_finds_a_notebook_by_its_name_or_suggests_one(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "notebooks" / "07_lstm.ipynb")
+    monkeypatch.chdir(tmp_path)
+    for name in ["07_lstm", "07_lstm.ipynb", "notebooks/07_lstm"]:
+        assert cli._find_notebook(name) == pathlib.Path("notebooks/07_lstm.ipynb")
+    assert cli.main(["run", "07_lsmt"]) == 2
+    err = capsys.readouterr().err
+    assert "no such notebook: 07_lsmt (did you mean notebooks/07_lstm.ipynb?)" in err
+
+
 def test_parameters_are_python_literals_or_strings():
-    assert cli._parameter("N=3") == ("N", 3)
-    assert cli._parameter("RATE=1e-3") == ("RATE", 0.001)
-    assert cli._parameter("FAST=False") == ("FAST", False)
-    assert cli._parameter("CELL=lstm") == ("CELL", "lstm")
-    assert cli._parameter("SIZES=[1, 2]") == ("SIZES", [1, 2])
+    def parsed(text):
+        name, requested = cli._parameter(text)
+        return name, requested.value
+
+    assert parsed("N=3") == ("N", 3)
+    assert parsed("RATE=1e-3") == ("RATE", 0.001)
+    assert parsed("FAST=False") == ("FAST", False)
+    assert parsed("CELL=lstm") == ("CELL", "lstm")
+    assert parsed("SIZES=[1, 2]") == ("SIZES", [1, 2])
     with pytest.raises(SystemExit):
         cli.main(["run", "-p", "3N=1", "x.ipynb"])
 
