@@ -12,6 +12,7 @@ import sys
 import nbformat
 import pytest
 
+from course.parameters import notebook_defaults
 from course.syllabus import SYLLABUS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -138,4 +139,77 @@ def test_notebook_is_committed_clean_with_a_parameters_cell(notebook):
     literals = _assigned_literals(code_cells[0].source)
     assert literals.get("FAST", None) is False, (
         "the parameters cell must set FAST = False (full mode by default)"
+    )
+
+
+def _without_magics(source):
+    """Cell source with IPython's `%magic` and `!shell` lines blanked, so ast parses it."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
+
+
+def _is_none_test(test, name):
+    """Whether `test` is the expression `name is None`."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == name
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    )
+
+
+def _fills_only_none(assignment, name, guards):
+    """`NAME = DEFAULT if NAME is None else NAME`, or any assignment under `if NAME is None:`."""
+    value = assignment.value
+    filled_inline = (
+        isinstance(value, ast.IfExp)
+        and _is_none_test(value.test, name)
+        and isinstance(value.orelse, ast.Name)
+        and value.orelse.id == name
+    )
+    return filled_inline or any(_is_none_test(test, name) for test in guards)
+
+
+def _overrides(statements, parameters, guards=()):
+    """Assignments among top-level `statements` (and their if-blocks) that
+    rebind a parameter whatever its given value."""
+    found = []
+    for statement in statements:
+        if isinstance(statement, ast.If):
+            found += _overrides(statement.body, parameters, (*guards, statement.test))
+            found += _overrides(statement.orelse, parameters, guards)
+        elif isinstance(statement, ast.Assign):
+            names = [
+                n.id
+                for target in statement.targets
+                for n in ast.walk(target)
+                if isinstance(n, ast.Name) and n.id in parameters
+            ]
+            if not all(_fills_only_none(statement, name, guards) for name in names):
+                found.append(f"line {statement.lineno}: {ast.unparse(statement)}")
+    return found
+
+
+@pytest.mark.parametrize("notebook", NUMBERED, ids=_name)
+def test_a_given_parameter_wins_over_the_mode_defaults(notebook):
+    # `if FAST: EPOCHS = 8` would discard `-p EPOCHS=2`, and `EPOCHS = EPOCHS
+    # or 8` turns `-p EPOCHS=0` into 8: a mode fills only the parameters left None.
+    code_cells = [
+        c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"
+    ]
+    parameters = notebook_defaults(notebook)
+    overrides = [
+        f"code cell {index}, {override}"
+        for index, cell in enumerate(code_cells[1:], start=1)
+        for override in _overrides(
+            ast.parse(_without_magics(cell.source)).body, parameters
+        )
+    ]
+    assert not overrides, "parameters rebound after the parameters cell:\n" + "\n".join(
+        overrides
     )
