@@ -213,3 +213,41 @@ def test_a_given_parameter_wins_over_the_mode_defaults(notebook):
     assert not overrides, "parameters rebound after the parameters cell:\n" + "\n".join(
         overrides
     )
+
+
+def _run_up_to_the_mode_defaults(notebook, given):
+    """The parameters after the first two code cells of `notebook` ran with
+    `given` injected after its parameters cell, as papermill injects them."""
+    parameters_cell, setup_cell = [
+        c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"
+    ][:2]
+    namespace = {}
+    exec(parameters_cell.source, namespace)
+    namespace.update(given)
+    exec(_without_magics(setup_cell.source), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(
+    "notebook, given, expected",
+    [
+        # -p EPOCHS=0 stays 0 (`EPOCHS or 5` made it 5); None takes the mode's 5
+        ("00_setup.ipynb", {"FAST": True, "EPOCHS": 0}, {"EPOCHS": 0}),
+        ("00_setup.ipynb", {"FAST": True}, {"EPOCHS": 5}),
+        # FAST used to overwrite all three (`if FAST: IMAGE_SIZE, ... = 32, 0.125, 8`)
+        (
+            "12_spatial_rnn.ipynb",
+            {"FAST": True, "EPOCHS": 2, "IMAGE_SIZE": 48},
+            {"EPOCHS": 2, "IMAGE_SIZE": 48, "WIDTH": 0.125},
+        ),
+    ],
+)
+def test_a_given_parameter_takes_effect(notebook, given, expected):
+    import keras
+
+    policy = keras.config.dtype_policy()  # course.device.setup() sets it
+    try:
+        namespace = _run_up_to_the_mode_defaults(NOTEBOOKS / notebook, given)
+    finally:
+        keras.config.set_dtype_policy(policy)
+    assert {name: namespace[name] for name in expected} == expected
