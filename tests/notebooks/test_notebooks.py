@@ -251,3 +251,19 @@ def test_a_given_parameter_takes_effect(notebook, given, expected):
     finally:
         keras.config.set_dtype_policy(policy)
     assert {name: namespace[name] for name in expected} == expected
+
+
+@pytest.mark.parametrize("notebook", NUMBERED, ids=_name)
+def test_papermill_parses_every_line_of_the_parameters_cell(notebook, caplog):
+    # A line it cannot parse (e.g. an `=` inside a comment) is warned about on
+    # every run and hidden from papermill's parameter check.
+    from papermill.translators import PythonTranslator
+
+    cell = next(
+        c
+        for c in nbformat.read(notebook, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )
+    parsed = PythonTranslator.inspect(cell)
+    assert "Unable to parse" not in caplog.text
+    assert {p.name for p in parsed} == set(notebook_defaults(notebook))
