@@ -6,7 +6,8 @@ the notebook's own folder. Parameters are injected after the cell tagged
 `parameters`. The executed notebook goes to `OUT/<name>/<name>.ipynb` and the
 figures that `course.plots.save` writes to `OUT/<name>/figures/` (through the
 `COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
-its error.
+its error. TensorFlow's C++ INFO and WARNING lines and the kernel's
+own warnings are silenced; errors still show.
 """
 
 import contextlib
@@ -20,6 +21,12 @@ KERNEL_NAME = "python3"
 # The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
 # shell has (CI sets Agg), so executed notebooks keep their figures.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# TensorFlow's C++ start-up lines (INFO and WARNING) are not for students;
+# its errors still show. A TF_CPP_MIN_LOG_LEVEL the caller set wins.
+TF_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
+# The kernel's own warnings ("running over TCP without encryption", always
+# true of a local kernel) are not either; its errors still show.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -100,7 +107,13 @@ def execute(notebook, out_root, parameters, timeout):
     print(f"running {notebook} ...", flush=True)
     started = time.monotonic()
     try:
-        with environment(**{FIGURES_ENV: str(figures), "MPLBACKEND": INLINE_BACKEND}):
+        with environment(
+            **{
+                FIGURES_ENV: str(figures),
+                "MPLBACKEND": INLINE_BACKEND,
+                "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
+            }
+        ):
             papermill.execute_notebook(
                 str(notebook.resolve()),
                 str(output),
@@ -110,6 +123,7 @@ def execute(notebook, out_root, parameters, timeout):
                 cwd=str(notebook.resolve().parent),
                 progress_bar=False,
                 execution_timeout=timeout,
+                extra_arguments=KERNEL_ARGUMENTS,
             )
     except (
         PapermillExecutionError,
