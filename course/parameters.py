@@ -85,9 +85,9 @@ def checked_value(name, requested, default):
     if default is None:
         if not requested.is_literal:
             raise ParameterError(
-                f"{name}={requested.text}: expected a Python literal (the default is "
-                f"None, chosen by the mode); to pass a string, quote it: "
-                f"{name}='{requested.text}'"
+                f"{name}={requested.text}: expected a Python literal (a number, "
+                f"True/False, a tuple, a quoted string); the default None lets the "
+                f"mode choose"
             )
         return value
     expected = type(default)

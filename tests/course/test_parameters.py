@@ -75,7 +75,7 @@ def test_values_of_the_defaults_type_pass_and_are_converted(notebook):
 @pytest.mark.parametrize(
     "name, text, message",
     [
-        ("EPOCHS", "abc", "EPOCHS=abc: expected a Python literal (the default is None"),
+        ("EPOCHS", "abc", "EPOCHS=abc: expected a Python literal (a number,"),
         (
             "RATE",
             "fast",
