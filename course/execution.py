@@ -6,8 +6,8 @@ the notebook's own folder. Parameters are injected after the cell tagged
 `parameters`. The executed notebook goes to `OUT/<name>/<name>.ipynb` and the
 figures that `course.plots.save` writes to `OUT/<name>/figures/` (through the
 `COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
-its error. TensorFlow's C++ INFO and WARNING lines and the kernel's
-own warnings are silenced; errors still show.
+its error. The kernel's own warnings are silenced; its errors still
+show.
 """
 
 import contextlib
@@ -21,11 +21,8 @@ KERNEL_NAME = "python3"
 # The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
 # shell has (CI sets Agg), so executed notebooks keep their figures.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-# TensorFlow's C++ start-up lines (INFO and WARNING) are not for students;
-# its errors still show. A TF_CPP_MIN_LOG_LEVEL the caller set wins.
-TF_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
 # The kernel's own warnings ("running over TCP without encryption", always
-# true of a local kernel) are not either; its errors still show.
+# true of a local kernel) are not for students; its errors still show.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -111,7 +108,6 @@ def execute(notebook, out_root, parameters, timeout):
             **{
                 FIGURES_ENV: str(figures),
                 "MPLBACKEND": INLINE_BACKEND,
-                "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
             }
         ):
             papermill.execute_notebook(
