@@ -258,7 +258,7 @@ def _is_kept(node):
         ),
     ):
         return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         return node.value is not None and not _calls_something(node.value)
     return False
 
@@ -309,16 +309,28 @@ def _statement_text(lines, node):
     )
 
 
+def _targets(node):
+    """The targets of an assignment statement (none for other statements)."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return [node.target]
+    return []
+
+
+def _binds_only_names(target):
+    """Whether an assignment target binds plain names only: `A`, `A, B`,
+    `[A, *rest]` (not an attribute or item, such as `np.allclose`)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_binds_only_names(element) for element in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds_only_names(target.value)
+    return isinstance(target, ast.Name)
+
+
 def _changes_more_than_names(node):
     """An assignment to an attribute or item, such as `np.allclose = f`."""
-    targets = (
-        node.targets
-        if isinstance(node, ast.Assign)
-        else [getattr(node, "target", None)]
-    )
-    return isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
-        not isinstance(target, ast.Name) for target in targets
-    )
+    return not all(_binds_only_names(target) for target in _targets(node))
 
 
 def _needed(statements, answers):

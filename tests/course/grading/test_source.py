@@ -255,6 +255,28 @@ def test_only_what_the_answers_need_is_kept(tmp_path):
     )
 
 
+def test_constants_bound_by_any_plain_assignment_are_kept(tmp_path):
+    # `A, B = 1, 0` once counted as patching: the answer lost its constants
+    path = notebook(
+        tmp_path,
+        "import numpy as np\n__all__ = ['answer']\nA, B = 1, 0\n[C, *REST] = 2, 3, 4\n"
+        "D: int = 5\nD += 1\nD *= 2\nE: float",
+        "def answer(x):\n    return np.asarray(x) * A + B + C + sum(REST) + D",
+        "np.pi, F = 3, 4",
+    )
+    submission = read_submission(path, LSTM_RULES, ("answer",))
+    assert submission.problem is None
+    assert submission.defined == {"np", "A", "B", "C", "REST", "D", "answer"}
+    assert "np.pi" not in submission.code  # an attribute target is never run
+    namespace = {}
+    exec(compile(submission.code, "submission", "exec"), namespace)
+    # 2 * 1 + 0 + 2 + (3 + 4) + (5 + 1) * 2
+    assert namespace["answer"](2) == 23
+    assert submission.flags == (
+        "changes numpy.pi (patching a module) (code cell 3, line 1)",
+    )
+
+
 @pytest.mark.parametrize(
     "source, problem",
     [
