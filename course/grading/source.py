@@ -489,6 +489,7 @@ class _Flagger(ast.NodeVisitor):
                         self.modules[alias.asname or alias.name] = (
                             f"{node.module}.{alias.name}"
                         )
+        self._follow_aliases([statement for _, statement in statements])
         seen = set()
         for label, statement in statements:
             if id(statement) not in seen:
@@ -496,6 +497,27 @@ class _Flagger(ast.NodeVisitor):
                 self.label = label
                 self.visit(statement)
         return [f"{reason} ({where})" for reason, where in self.found.items()]
+
+    def _follow_aliases(self, statements):
+        """Adds names bound to an imported chain (`L = keras.layers`, then
+        `cell = L.LSTMCell`) to `modules`, until no more are found."""
+        aliases = [
+            (node.targets[0].id, node.value)
+            for statement in statements
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Name, ast.Attribute))
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for name, value in aliases:
+                dotted = self._dotted(value)
+                if dotted is not None and name not in self.modules:
+                    self.modules[name] = dotted
+                    changed = True
 
     def _flag(self, reason, node):
         line = f"line {node.lineno}"
@@ -535,8 +557,9 @@ class _Flagger(ast.NodeVisitor):
         parts = dotted.split(".")
         if parts[0] in WRAPPER_MODULES and parts[-1] in self.rules.wrapped:
             self._flag(f"uses {dotted} ({self.rules.reason})", node)
-        if parts[0] in self.rules.forbidden_imports:
-            self._flag(f"uses {parts[0]} ({self.rules.reason})", node)
+        forbidden = [part for part in parts if part in self.rules.forbidden_imports]
+        if forbidden:  # custom_layers, also as course.compare.custom_layers
+            self._flag(f"uses {forbidden[0]} ({self.rules.reason})", node)
         if dotted == GRADER_MODULE or dotted.startswith(GRADER_MODULE + "."):
             self._flag(f"uses {GRADER_MODULE} (the grader)", node)
         if len(parts) > 1:

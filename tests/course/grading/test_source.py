@@ -155,6 +155,15 @@ def test_cells_on_one_line_keep_only_definitions(tmp_path):
             "uses getattr",
         ),
         ("def f():\n    return open('/tmp/x', 'w')", "uses open"),
+        (
+            "import keras\nL = keras.layers\nCell = L\ndef f():\n    return Cell.LSTMCell(3)",
+            "uses keras.layers.LSTMCell",
+        ),
+        (
+            "from course.compare import custom_layers\nclass C(custom_layers.LSTMCell):\n"
+            "    pass",
+            "uses custom_layers",
+        ),
         ("def f(o):\n    return o.__class__.__subclasses__()", "uses __subclasses__"),
     ],
 )
