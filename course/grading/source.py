@@ -160,6 +160,11 @@ class FlagRules:
 
 
 WRAPPER_MODULES = ("keras", "tensorflow", "tf_keras")
+# Functions that turn a string into a Keras class: "GRU" + "Cell" would
+# dodge the check of `wrapped` names.
+KERAS_LOOKUPS = frozenset(
+    {"deserialize_keras_object", "get_registered_object", "deserialize"}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -557,6 +562,8 @@ class _Flagger(ast.NodeVisitor):
         parts = dotted.split(".")
         if parts[0] in WRAPPER_MODULES and parts[-1] in self.rules.wrapped:
             self._flag(f"uses {dotted} ({self.rules.reason})", node)
+        if parts[0] in WRAPPER_MODULES and parts[-1] in KERAS_LOOKUPS:
+            self._flag(f"uses {dotted} (looks up a Keras class by name)", node)
         forbidden = [part for part in parts if part in self.rules.forbidden_imports]
         if forbidden:  # custom_layers, also as course.compare.custom_layers
             self._flag(f"uses {forbidden[0]} ({self.rules.reason})", node)

@@ -160,6 +160,15 @@ def test_cells_on_one_line_keep_only_definitions(tmp_path):
             "uses keras.layers.LSTMCell",
         ),
         (
+            "import keras\ndef f():\n    return keras.saving.deserialize_keras_object("
+            "{'class_name': 'GRU' + 'Cell', 'config': {'units': 3}})",
+            "uses keras.saving.deserialize_keras_object",
+        ),
+        (
+            "from keras.layers import deserialize as d\ndef f():\n    return d('x')",
+            "uses keras.layers.deserialize",
+        ),
+        (
             "from course.compare import custom_layers\nclass C(custom_layers.LSTMCell):\n"
             "    pass",
             "uses custom_layers",
