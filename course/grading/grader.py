@@ -19,6 +19,7 @@ Checks that finished before a timeout or a crash keep their points.
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import pathlib
 import re
@@ -39,6 +40,7 @@ from course.grading.source import read_submission
 
 REFERENCE_TIMEOUT = 600.0
 MAX_SHOWN_MESSAGE = 400
+MAX_FOLDER_NAME = 64
 STATUSES = ("ok", "flagged", "missing", "error", "timeout")
 
 
@@ -105,9 +107,15 @@ def clean(text, limit=MAX_SHOWN_MESSAGE):
 
 
 def folder_names(paths):
-    """Unique, file-system-safe names for the submissions' report folders:
-    the file name without its suffix, or, for files that share one, their
-    paths from the folder the namesakes have in common."""
+    """Unique, file-system-safe names for the submissions' report folders.
+
+    A name is the file name without its suffix (or, for files that share
+    one, their paths from the folder the namesakes have in common), with
+    everything but ASCII letters, digits, `_` and `-` replaced by `_` and no
+    leading `-` or `_`. A name that had to change gets a hash of the path as
+    suffix, so `a b.py` and `a_b.py` never meet; a name never holds a dot, so
+    it cannot be `grades.csv` or `grading.json`.
+    """
     paths = [pathlib.Path(p).resolve() for p in paths]
     stems = [p.stem for p in paths]
     for stem in set(stems):
@@ -117,11 +125,14 @@ def folder_names(paths):
             for i in namesakes:
                 stems[i] = "__".join(paths[i].with_suffix("").relative_to(common).parts)
     names, seen = [], set()
-    for stem in stems:
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".") or "submission"
+    for path, stem in zip(paths, stems):
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", stem)[:MAX_FOLDER_NAME].lstrip("-_")
+        if name != stem:
+            digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:8]
+            name = f"{name or 'submission'}-{digest}"
         unique, number = name, 2
-        while unique in seen:
-            unique, number = f"{name}_{number}", number + 1
+        while unique in seen:  # the same file given twice
+            unique, number = f"{name}-{number}", number + 1
         seen.add(unique)
         names.append(unique)
     return names

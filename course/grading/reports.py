@@ -87,6 +87,17 @@ def gradescope_results(batch, result):
     }
 
 
+def _write_folder(batch, result, folder):
+    """One submission's results.json and feedback.txt."""
+    folder.mkdir(exist_ok=True)
+    (folder / "results.json").write_text(
+        json.dumps(gradescope_results(batch, result), indent=2, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "feedback.txt").write_text(feedback_text(batch, result), encoding="utf-8")
+
+
 def write(batch, out):
     """Writes the batch's files into `out` (created if needed); returns the
     path of grades.csv."""
@@ -121,17 +132,12 @@ def write(batch, out):
                     _number(result.seconds),
                 ]
             )
+    unwritten = {}  # submission -> why its folder could not be written
     for result in batch.results:
-        folder = out / result.folder
-        folder.mkdir(exist_ok=True)
-        (folder / "results.json").write_text(
-            json.dumps(gradescope_results(batch, result), indent=2, ensure_ascii=False)
-            + "\n",
-            encoding="utf-8",
-        )
-        (folder / "feedback.txt").write_text(
-            feedback_text(batch, result), encoding="utf-8"
-        )
+        try:
+            _write_folder(batch, result, out / result.folder)
+        except OSError as error:
+            unwritten[result.submission] = f"{type(error).__name__}: {error}"
     summary = {
         "assignment": batch.assignment.name,
         "title": batch.assignment.title,
@@ -160,6 +166,11 @@ def write(batch, out):
                 "score": r.score,
                 "max_score": r.max_score,
                 "seconds": r.seconds,
+                **(
+                    {"report_error": unwritten[r.submission]}
+                    if r.submission in unwritten
+                    else {}
+                ),
             }
             for r in batch.results
         ],

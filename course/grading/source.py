@@ -160,6 +160,11 @@ class FlagRules:
 
 
 WRAPPER_MODULES = ("keras", "tensorflow", "tf_keras")
+# Functions that turn a string into a Keras class: "GRU" + "Cell" would
+# dodge the check of `wrapped` names.
+KERAS_LOOKUPS = frozenset(
+    {"deserialize_keras_object", "get_registered_object", "deserialize"}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,7 +263,7 @@ def _is_kept(node):
         ),
     ):
         return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         return node.value is not None and not _calls_something(node.value)
     return False
 
@@ -309,16 +314,28 @@ def _statement_text(lines, node):
     )
 
 
+def _targets(node):
+    """The targets of an assignment statement (none for other statements)."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return [node.target]
+    return []
+
+
+def _binds_only_names(target):
+    """Whether an assignment target binds plain names only: `A`, `A, B`,
+    `[A, *rest]` (not an attribute or item, such as `np.allclose`)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_binds_only_names(element) for element in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds_only_names(target.value)
+    return isinstance(target, ast.Name)
+
+
 def _changes_more_than_names(node):
     """An assignment to an attribute or item, such as `np.allclose = f`."""
-    targets = (
-        node.targets
-        if isinstance(node, ast.Assign)
-        else [getattr(node, "target", None)]
-    )
-    return isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
-        not isinstance(target, ast.Name) for target in targets
-    )
+    return not all(_binds_only_names(target) for target in _targets(node))
 
 
 def _needed(statements, answers):
@@ -477,6 +494,7 @@ class _Flagger(ast.NodeVisitor):
                         self.modules[alias.asname or alias.name] = (
                             f"{node.module}.{alias.name}"
                         )
+        self._follow_aliases([statement for _, statement in statements])
         seen = set()
         for label, statement in statements:
             if id(statement) not in seen:
@@ -484,6 +502,27 @@ class _Flagger(ast.NodeVisitor):
                 self.label = label
                 self.visit(statement)
         return [f"{reason} ({where})" for reason, where in self.found.items()]
+
+    def _follow_aliases(self, statements):
+        """Adds names bound to an imported chain (`L = keras.layers`, then
+        `cell = L.LSTMCell`) to `modules`, until no more are found."""
+        aliases = [
+            (node.targets[0].id, node.value)
+            for statement in statements
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Name, ast.Attribute))
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for name, value in aliases:
+                dotted = self._dotted(value)
+                if dotted is not None and name not in self.modules:
+                    self.modules[name] = dotted
+                    changed = True
 
     def _flag(self, reason, node):
         line = f"line {node.lineno}"
@@ -523,8 +562,11 @@ class _Flagger(ast.NodeVisitor):
         parts = dotted.split(".")
         if parts[0] in WRAPPER_MODULES and parts[-1] in self.rules.wrapped:
             self._flag(f"uses {dotted} ({self.rules.reason})", node)
-        if parts[0] in self.rules.forbidden_imports:
-            self._flag(f"uses {parts[0]} ({self.rules.reason})", node)
+        if parts[0] in WRAPPER_MODULES and parts[-1] in KERAS_LOOKUPS:
+            self._flag(f"uses {dotted} (looks up a Keras class by name)", node)
+        forbidden = [part for part in parts if part in self.rules.forbidden_imports]
+        if forbidden:  # custom_layers, also as course.compare.custom_layers
+            self._flag(f"uses {forbidden[0]} ({self.rules.reason})", node)
         if dotted == GRADER_MODULE or dotted.startswith(GRADER_MODULE + "."):
             self._flag(f"uses {GRADER_MODULE} (the grader)", node)
         if len(parts) > 1:

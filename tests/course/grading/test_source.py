@@ -155,6 +155,24 @@ def test_cells_on_one_line_keep_only_definitions(tmp_path):
             "uses getattr",
         ),
         ("def f():\n    return open('/tmp/x', 'w')", "uses open"),
+        (
+            "import keras\nL = keras.layers\nCell = L\ndef f():\n    return Cell.LSTMCell(3)",
+            "uses keras.layers.LSTMCell",
+        ),
+        (
+            "import keras\ndef f():\n    return keras.saving.deserialize_keras_object("
+            "{'class_name': 'GRU' + 'Cell', 'config': {'units': 3}})",
+            "uses keras.saving.deserialize_keras_object",
+        ),
+        (
+            "from keras.layers import deserialize as d\ndef f():\n    return d('x')",
+            "uses keras.layers.deserialize",
+        ),
+        (
+            "from course.compare import custom_layers\nclass C(custom_layers.LSTMCell):\n"
+            "    pass",
+            "uses custom_layers",
+        ),
         ("def f(o):\n    return o.__class__.__subclasses__()", "uses __subclasses__"),
     ],
 )
@@ -252,6 +270,28 @@ def test_only_what_the_answers_need_is_kept(tmp_path):
     # never run, but a patch still gets the submission reviewed
     assert submission.flags == (
         "changes numpy.allclose (patching a module) (code cell 5, line 1)",
+    )
+
+
+def test_constants_bound_by_any_plain_assignment_are_kept(tmp_path):
+    # `A, B = 1, 0` once counted as patching: the answer lost its constants
+    path = notebook(
+        tmp_path,
+        "import numpy as np\n__all__ = ['answer']\nA, B = 1, 0\n[C, *REST] = 2, 3, 4\n"
+        "D: int = 5\nD += 1\nD *= 2\nE: float",
+        "def answer(x):\n    return np.asarray(x) * A + B + C + sum(REST) + D",
+        "np.pi, F = 3, 4",
+    )
+    submission = read_submission(path, LSTM_RULES, ("answer",))
+    assert submission.problem is None
+    assert submission.defined == {"np", "A", "B", "C", "REST", "D", "answer"}
+    assert "np.pi" not in submission.code  # an attribute target is never run
+    namespace = {}
+    exec(compile(submission.code, "submission", "exec"), namespace)
+    # 2 * 1 + 0 + 2 + (3 + 4) + (5 + 1) * 2
+    assert namespace["answer"](2) == 23
+    assert submission.flags == (
+        "changes numpy.pi (patching a module) (code cell 3, line 1)",
     )
 
 

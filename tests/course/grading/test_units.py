@@ -1,14 +1,22 @@
 """The grader's parts in the parent: the comparison, reading what a child
 wrote (defensively), report names and untrusted text."""
 
+import csv
+import json
 import os
+import re
 
 import numpy as np
 import pytest
 
+from course.grading import assignments
+from course.grading import reports
 from course.grading import runner
 from course.grading.checks import Check
+from course.grading.checks import CheckResult
 from course.grading.checks import compare
+from course.grading.grader import Batch
+from course.grading.grader import Result
 from course.grading.grader import clean
 from course.grading.grader import folder_names
 
@@ -127,8 +135,40 @@ def test_folder_names_are_unique_and_safe(tmp_path):
         tmp_path / "bob" / "lstm.ipynb",
         tmp_path / "carol" / "my answer!.py",
         tmp_path / ".hidden.py",
+        tmp_path / "a b.py",
+        tmp_path / "a_b.py",
+        tmp_path / "grading.json.py",
+        tmp_path / "grades.csv.py",
+        tmp_path / "-rf.py",
+        tmp_path / "it's $(rm -rf ~).py",
+        tmp_path / "Ёлка.py",
+        tmp_path / "-.py",
     ]
-    assert folder_names(paths) == ["alice__lstm", "bob__lstm", "my_answer_", "hidden"]
+    names = folder_names(paths)
+    assert names[:2] == ["alice__lstm", "bob__lstm"]
+    assert names[5] == "a_b"  # an already safe name stays as it is
+    for name, prefix in zip(
+        names[2:],
+        [
+            "my_answer_-",
+            "hidden-",
+            "a_b-",
+            "a_b",
+            "grading_json-",
+            "grades_csv-",
+            "rf-",
+            "it_s___rm_-rf___-",
+            "submission-",
+            "submission-",
+        ],
+    ):
+        assert name.startswith(prefix), (name, prefix)
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) for name in names)
+    assert {"grades.csv", "grading.json"}.isdisjoint(names)
+    # the same names for the same batch; the same file twice gets two folders
+    assert folder_names(paths) == names
+    assert len(set(folder_names([paths[0], paths[0]]))) == 2
 
 
 def test_untrusted_text_becomes_one_short_line():
@@ -146,3 +186,30 @@ def test_the_child_environment_holds_nothing_of_ours(tmp_path, monkeypatch):
         environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"] == "2"
     )
     assert runner.child_command(tmp_path)[1:3] == ["-I", "-B"]
+
+
+def test_the_gradebook_is_written_even_if_a_report_folder_is_not(tmp_path):
+    assignment = assignments.get("lstm_cell")
+    results = tuple(
+        Result(
+            submission=f"{name}.py",
+            folder=name,
+            status="ok",
+            message="",
+            checks=tuple(CheckResult(check, True, "") for check in assignment.checks),
+            flags=(),
+            seconds=1.0,
+        )
+        for name in ("blocked", "fine")
+    )
+    batch = Batch(assignment, assignment.checks, 0, 60.0, 768, 1, {}, 1.0, results)
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    reports.write(batch, tmp_path)
+    with (tmp_path / reports.GRADES_FILE).open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["submission"] for row in rows] == ["blocked.py", "fine.py"]
+    assert (tmp_path / "fine" / "feedback.txt").is_file()
+    summary = json.loads((tmp_path / reports.BATCH_FILE).read_text())
+    blocked, fine = summary["submissions"]
+    assert blocked["report_error"].startswith("FileExistsError")
+    assert "report_error" not in fine
