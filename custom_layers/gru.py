@@ -5,6 +5,7 @@ from keras import saving
 
 from custom_layers._cell import GatedRecurrentCell
 from custom_layers._sequence import RecurrentLayer
+from custom_layers._sequence import WithoutCuDNN
 
 
 @saving.register_keras_serializable(package="custom_layers")
@@ -117,7 +118,7 @@ class GRUCell(GatedRecurrentCell):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class GRU(RecurrentLayer):
+class GRU(WithoutCuDNN, RecurrentLayer):
     """A GRU over a sequence; a drop-in for `keras.layers.GRU`.
 
     Takes `GRUCell`'s arguments (including `reset_after`) and

@@ -9,6 +9,7 @@ from keras import saving
 
 from custom_layers._cell import GatedRecurrentCell
 from custom_layers._sequence import RecurrentLayer
+from custom_layers._sequence import WithoutCuDNN
 
 
 @saving.register_keras_serializable(package="custom_layers")
@@ -116,7 +117,7 @@ class LSTMCell(GatedRecurrentCell):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class LSTM(RecurrentLayer):
+class LSTM(WithoutCuDNN, RecurrentLayer):
     """An LSTM over a sequence; a drop-in for `keras.layers.LSTM`.
 
     Takes `LSTMCell`'s arguments and `keras.layers.RNN`'s
