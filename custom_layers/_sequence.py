@@ -92,8 +92,8 @@ class RecurrentLayer(CheckedRNN):
     Positional arguments after `units` and keyword arguments the cell
     accepts (activation, initializers, dropout, seed, ...) build the cell;
     the rest configure the RNN (return_sequences, return_state,
-    go_backwards, stateful, unroll) or the layer (name, dtype, ...). The
-    cell's hyper-parameters are readable on the layer (`layer.units`,
+    go_backwards, stateful, unroll, zero_output_for_mask) or the layer
+    (name, dtype, ...); `help()` lists them all. The cell's hyper-parameters are readable on the layer (`layer.units`,
     `layer.dropout`, ...) as on Keras's layers.
 
     Call arguments:

@@ -123,8 +123,9 @@ class GRU(WithoutCuDNN, RecurrentLayer):
 
     Takes `GRUCell`'s arguments (including `reset_after`) and
     `keras.layers.RNN`'s (return_sequences, return_state, go_backwards,
-    stateful, unroll), plus `activity_regularizer` and the usual layer
-    arguments. Weights are interchangeable with `keras.layers.GRU`'s for
+    stateful, unroll, zero_output_for_mask), plus `activity_regularizer`,
+    `use_cudnn` ("auto" or False; True is refused, the cell never runs
+    cuDNN) and the usual layer arguments. Weights are interchangeable with `keras.layers.GRU`'s for
     the same `reset_after`.
 
     Call arguments:
