@@ -14,13 +14,9 @@ from keras import ops
 from keras import random
 from keras import regularizers
 
-# `keras.layers.RNN` prepares dropout masks once per sequence (before its
-# loop, so the loop stays free of random numbers, which JAX's scan requires)
-# only for cells that inherit this mixin. Keras does not export it publicly.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-
 from custom_layers import _checks
 from custom_layers import _signatures
+from custom_layers._keras_private import DropoutRNNCell
 
 
 class RecurrentCell(layers.Layer, DropoutRNNCell):

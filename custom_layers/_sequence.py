@@ -14,11 +14,9 @@ from keras import ops
 from keras import regularizers
 from keras import tree
 
-# The backend's time loop, which keras.layers.RNN runs (not exported).
-from keras.src.backend import rnn as backend_rnn
-
 from custom_layers import _checks
 from custom_layers import _signatures
+from custom_layers._keras_private import backend_rnn
 
 # Layer arguments that also configure the cell (Keras passes them down too).
 _SHARED_WITH_CELL = ("dtype", "trainable")

@@ -3,6 +3,7 @@ public attribute of `keras.layers.SimpleRNN` / `LSTM` / `GRU`, their cells and
 `keras.layers.RNN` is accepted with the same meaning, or refused with a clear error."""
 
 import inspect
+import pydoc
 
 import keras
 import numpy as np
@@ -52,18 +53,10 @@ def test_signature_has_every_keras_argument_with_its_default(pair):
 
 
 def test_help_shows_the_real_arguments():
-    text = inspect.getdoc(custom_layers.LSTM) is not None and pydoc_text(
-        custom_layers.LSTM
-    )
+    text = pydoc.plain(pydoc.render_doc(custom_layers.LSTM))
     assert "LSTM(units, activation='tanh'" in text
     assert "use_cudnn='auto'" in text
     assert "*cell_args" not in text
-
-
-def pydoc_text(obj):
-    import pydoc
-
-    return pydoc.plain(pydoc.render_doc(obj))
 
 
 def test_an_instance_keeps_its_call_signature():
