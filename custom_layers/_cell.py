@@ -14,12 +14,9 @@ from keras import ops
 from keras import random
 from keras import regularizers
 
-# `keras.layers.RNN` prepares dropout masks once per sequence (before its
-# loop, so the loop stays free of random numbers, which JAX's scan requires)
-# only for cells that inherit this mixin. Keras does not export it publicly.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-
 from custom_layers import _checks
+from custom_layers import _signatures
+from custom_layers._keras_private import DropoutRNNCell
 
 
 class RecurrentCell(layers.Layer, DropoutRNNCell):
@@ -64,6 +61,12 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
 
     gate_names = ("",)
     state_count = 1
+    # help() and inspect.signature show every argument up the class chain.
+    __signature__ = _signatures.ClassSignature(
+        lambda cls: _signatures.with_kwargs(
+            _signatures.constructor_parameters(cls, layers.Layer)
+        )
+    )
     # Set by `custom_layers.tracing.trace_states` while it steps the cell;
     # a plain function attribute (not tracked by Keras), None otherwise.
     _trace_callback = None
@@ -72,6 +75,7 @@ class RecurrentCell(layers.Layer, DropoutRNNCell):
         self,
         units,
         activation="tanh",
+        *,
         use_bias=True,
         kernel_initializer="glorot_uniform",
         recurrent_initializer="orthogonal",
@@ -327,6 +331,12 @@ class GatedRecurrentCell(RecurrentCell):
         units: Positive integer, the number of hidden units.
         activation: Activation of the candidate and output. Default `"tanh"`.
         recurrent_activation: Activation of the gates. Default `"sigmoid"`.
+        implementation: Keras's performance hint (1: one product per gate,
+            2: fused products), read back as `cell.implementation`. These
+            cells always compute the fused form: bit-identical to Keras's
+            implementation 2, equal to its implementation 1 up to float
+            rounding (~1e-7). Recorded and not saved, as in Keras; the
+            legacy value 0 of old configs loads.
         **kwargs: The other arguments of `RecurrentCell`.
     """
 
@@ -335,12 +345,15 @@ class GatedRecurrentCell(RecurrentCell):
         units,
         activation="tanh",
         recurrent_activation="sigmoid",
+        *,
+        implementation=2,
         **kwargs,
     ):
         super().__init__(units, activation=activation, **kwargs)
         self.recurrent_activation = _checks.get_activation(
             "recurrent_activation", recurrent_activation
         )
+        self.implementation = _checks.check_implementation(implementation)
 
     def get_config(self):
         return {

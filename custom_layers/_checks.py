@@ -107,3 +107,27 @@ def check_choice(name, value, choices):
                 return choice
     valid = ", ".join(repr(choice) for choice in choices)
     raise ValueError(f"Unknown `{name}` {value!r}. Expected one of: {valid}.")
+
+
+def check_implementation(value):
+    """Returns Keras's `implementation` hint if it is 0 (legacy), 1 or 2."""
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise ValueError(
+            f"`implementation` must be 1 or 2 (Keras's performance hint; 0 "
+            f"is read from legacy configs), got {value!r}."
+        )
+    return value
+
+
+def check_use_cudnn(value):
+    """Returns `use_cudnn` if it is "auto" or False; says why True cannot be."""
+    if value is True:
+        raise ValueError(
+            "`use_cudnn=True` cannot be honoured: these layers run their "
+            "hand-written cell, never cuDNN's kernel. Pass use_cudnn='auto' "
+            "or False (both run the cell), or use the built-in Keras layer "
+            "for cuDNN."
+        )
+    if isinstance(value, str) and value == "auto" or value is False:
+        return value
+    raise ValueError(f"`use_cudnn` must be 'auto', True or False, got {value!r}.")

@@ -6,7 +6,6 @@ and config. `RecurrentLayer` does the same for any cell class here, so
 `ElmanRNN`, `LSTM` and `GRU` only name their cell.
 """
 
-import functools
 import inspect
 
 import keras
@@ -15,10 +14,9 @@ from keras import ops
 from keras import regularizers
 from keras import tree
 
-# The backend's time loop, which keras.layers.RNN runs (not exported).
-from keras.src.backend import rnn as backend_rnn
-
 from custom_layers import _checks
+from custom_layers import _signatures
+from custom_layers._keras_private import backend_rnn
 
 # Layer arguments that also configure the cell (Keras passes them down too).
 _SHARED_WITH_CELL = ("dtype", "trainable")
@@ -92,8 +90,8 @@ class RecurrentLayer(CheckedRNN):
     Positional arguments after `units` and keyword arguments the cell
     accepts (activation, initializers, dropout, seed, ...) build the cell;
     the rest configure the RNN (return_sequences, return_state,
-    go_backwards, stateful, unroll) or the layer (name, dtype, ...). The
-    cell's hyper-parameters are readable on the layer (`layer.units`,
+    go_backwards, stateful, unroll, zero_output_for_mask) or the layer
+    (name, dtype, ...); `help()` lists them all. The cell's hyper-parameters are readable on the layer (`layer.units`,
     `layer.dropout`, ...) as on Keras's layers.
 
     Call arguments:
@@ -116,6 +114,7 @@ class RecurrentLayer(CheckedRNN):
         go_backwards=False,
         stateful=False,
         unroll=False,
+        zero_output_for_mask=False,
         activity_regularizer=None,
         **kwargs,
     ):
@@ -134,6 +133,7 @@ class RecurrentLayer(CheckedRNN):
             go_backwards=go_backwards,
             stateful=stateful,
             unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
             activity_regularizer=activity_regularizer,
             **kwargs,
         )
@@ -141,7 +141,16 @@ class RecurrentLayer(CheckedRNN):
     @classmethod
     def cell_parameters(cls):
         """Names of the arguments the cell class accepts, up to `Layer`'s."""
-        return _cell_parameters(cls.cell_class)
+        return frozenset(inspect.signature(cls.cell_class).parameters) - {"kwargs"}
+
+    # help() and inspect.signature show the cell's arguments (in the cell's
+    # order, its positional ones positional), then the layer's.
+    __signature__ = _signatures.ClassSignature(
+        lambda cls: _signatures.with_kwargs(
+            _signatures.constructor_parameters(cls.cell_class, layers.Layer),
+            _signatures.constructor_parameters(cls, CheckedRNN),
+        )
+    )
 
     def __getattr__(self, name):
         # Only reached when normal lookup fails: forward the cell's
@@ -151,6 +160,10 @@ class RecurrentLayer(CheckedRNN):
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'"
         )
+
+    def __dir__(self):
+        # The forwarded hyper-parameters, for dir() and tab completion.
+        return sorted({*super().__dir__(), *type(self).cell_parameters()})
 
     def get_config(self):
         config = super().get_config()
@@ -168,19 +181,12 @@ class RecurrentLayer(CheckedRNN):
         return cls(**config)
 
 
-@functools.cache
-def _cell_parameters(cell_class):
-    names = set()
-    for klass in cell_class.__mro__:
-        if klass is layers.Layer:
-            break
-        if "__init__" in vars(klass):
-            parameters = inspect.signature(klass.__init__).parameters.values()
-            names.update(
-                parameter.name
-                for parameter in parameters
-                if parameter.kind
-                in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-            )
-    names.discard("self")
-    return frozenset(names)
+class WithoutCuDNN:
+    """Mixin of the layers whose Keras counterpart takes `use_cudnn` (LSTM,
+    GRU): accepts "auto" and False, which is what the hand-written cell
+    always does, and refuses True with the reason."""
+
+    def __init__(self, *args, use_cudnn="auto", **kwargs):
+        use_cudnn = _checks.check_use_cudnn(use_cudnn)
+        super().__init__(*args, **kwargs)
+        self.use_cudnn = use_cudnn

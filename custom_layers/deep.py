@@ -9,12 +9,9 @@ from keras import ops
 from keras import saving
 from keras import tree
 
-# See _cell.py: the mixin through which keras.layers.RNN prepares the dropout
-# masks of a cell before its loop.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-
 from custom_layers import _checks
 from custom_layers._cell import RecurrentCell
+from custom_layers._keras_private import DropoutRNNCell
 from custom_layers._sequence import CheckedRNN
 from custom_layers._sequence import RecurrentLayer
 

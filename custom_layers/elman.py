@@ -65,8 +65,9 @@ class ElmanRNN(RecurrentLayer):
     Takes `ElmanCell`'s arguments (units, activation, use_bias,
     initializers, regularizers, constraints, dropout, recurrent_dropout,
     seed) and `keras.layers.RNN`'s (return_sequences, return_state,
-    go_backwards, stateful, unroll), plus `activity_regularizer` and the
-    usual layer arguments. Weights are interchangeable with `SimpleRNN`'s:
+    go_backwards, stateful, unroll, zero_output_for_mask), plus
+    `activity_regularizer` and the usual layer arguments (not `use_cudnn`,
+    which `SimpleRNN` does not take either). Weights are interchangeable with `SimpleRNN`'s:
     `ours.set_weights(builtin.get_weights())`.
 
     Call arguments:

@@ -5,6 +5,7 @@ from keras import saving
 
 from custom_layers._cell import GatedRecurrentCell
 from custom_layers._sequence import RecurrentLayer
+from custom_layers._sequence import WithoutCuDNN
 
 
 @saving.register_keras_serializable(package="custom_layers")
@@ -117,13 +118,14 @@ class GRUCell(GatedRecurrentCell):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class GRU(RecurrentLayer):
+class GRU(WithoutCuDNN, RecurrentLayer):
     """A GRU over a sequence; a drop-in for `keras.layers.GRU`.
 
     Takes `GRUCell`'s arguments (including `reset_after`) and
     `keras.layers.RNN`'s (return_sequences, return_state, go_backwards,
-    stateful, unroll), plus `activity_regularizer` and the usual layer
-    arguments. Weights are interchangeable with `keras.layers.GRU`'s for
+    stateful, unroll, zero_output_for_mask), plus `activity_regularizer`,
+    `use_cudnn` ("auto" or False; True is refused, the cell never runs
+    cuDNN) and the usual layer arguments. Weights are interchangeable with `keras.layers.GRU`'s for
     the same `reset_after`.
 
     Call arguments:

@@ -9,6 +9,7 @@ from keras import saving
 
 from custom_layers._cell import GatedRecurrentCell
 from custom_layers._sequence import RecurrentLayer
+from custom_layers._sequence import WithoutCuDNN
 
 
 @saving.register_keras_serializable(package="custom_layers")
@@ -116,12 +117,14 @@ class LSTMCell(GatedRecurrentCell):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class LSTM(RecurrentLayer):
+class LSTM(WithoutCuDNN, RecurrentLayer):
     """An LSTM over a sequence; a drop-in for `keras.layers.LSTM`.
 
     Takes `LSTMCell`'s arguments and `keras.layers.RNN`'s
-    (return_sequences, return_state, go_backwards, stateful, unroll), plus
-    `activity_regularizer` and the usual layer arguments. With
+    (return_sequences, return_state, go_backwards, stateful, unroll,
+    zero_output_for_mask), plus `activity_regularizer`, `use_cudnn` ("auto"
+    or False; True is refused, the cell never runs cuDNN) and the usual
+    layer arguments. With
     `return_state=True` it returns `[output, h, C]`, like Keras. Weights
     are interchangeable with `keras.layers.LSTM`'s. It always runs the
     hand-written cell (never cuDNN), which is the point of the course.

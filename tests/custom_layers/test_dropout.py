@@ -12,6 +12,12 @@ from tests.custom_layers.helpers import random_inputs
 from tests.custom_layers.helpers import to_numpy
 
 LARGE_BATCH = (3000, 5, 3)
+KERAS_VERSION = tuple(int(part) for part in keras.version().split(".")[:2])
+# Before Keras 3.8 the built-in GRU multiplied h_{t-1} by its recurrent dropout
+# mask before the whole step, the carry z ⊙ h_{t-1} included, so dropped units
+# were also wiped from the memory; from 3.8 the mask only reaches the gates'
+# and candidate's inputs, as in ours (and as Keras's LSTM always did).
+KERAS_GRU_DROPS_THE_CARRY = KERAS_VERSION < (3, 8)
 
 
 def test_inference_is_unaffected_by_dropout(family):
@@ -36,6 +42,11 @@ def test_input_dropout_equals_builtin_with_the_same_seed(family):
 
 
 def test_recurrent_dropout_is_statistically_like_builtin(family):
+    if family.startswith("gru") and KERAS_GRU_DROPS_THE_CARRY:
+        pytest.skip(
+            f"Keras {keras.version()}'s GRU also drops the carried state (fixed "
+            "in 3.8); test_recurrent_dropout_and_the_gru_carry states the difference"
+        )
     # Keras draws one recurrent mask per gate where we share one, so compare
     # distributions over a large batch rather than values.
     ours, builtin = make_pair(
@@ -51,6 +62,36 @@ def test_recurrent_dropout_is_statistically_like_builtin(family):
     builtin_shift = np.abs(builtin_out - inference).mean()
     assert ours_shift > 0.01
     assert abs(ours_shift - builtin_shift) < 0.15 * builtin_shift
+
+
+@pytest.mark.parametrize("family", ["gru", "gru_cho"])
+def test_recurrent_dropout_and_the_gru_carry(family):
+    # An update gate held at 1 (U_z = W_z = 0, b_z = 20: σ = 1 in float32) makes a GRU copy
+    # its state, h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t = h_{t-1}: recurrent dropout
+    # that stays out of the carry leaves h_0 unchanged after any number of steps.
+    ours, builtin = make_pair(family, recurrent_dropout=0.5, seed=5)
+    weights = builtin.get_weights()
+    units = weights[1].shape[0]
+    weights[0][:, :units] = 0.0  # U_z
+    weights[1][:, :units] = 0.0  # W_z
+    weights[2][..., :units] = 20.0  # b_z (both bias rows with reset_after)
+    for layer in (ours, builtin):
+        layer.set_weights(weights)
+    x = random_inputs((400, 6, 3))
+    h0 = np.random.default_rng(1).uniform(0.5, 1.0, size=(x.shape[0], units))
+    h0 = h0.astype("float32")
+    for layer in (ours, builtin):
+        assert to_numpy(layer.cell.recurrent_activation(np.float32(19.0))) == 1.0
+    ours_h = to_numpy(ours(x, initial_state=[h0], training=True))
+    builtin_h = to_numpy(builtin(x, initial_state=[h0], training=True))
+    np.testing.assert_array_equal(ours_h, h0)
+    if KERAS_GRU_DROPS_THE_CARRY:
+        # Each dropped unit is wiped, each kept one scaled by 1/(1 − 0.5) per step.
+        kept = builtin_h != 0
+        assert 0.2 < kept.mean() < 0.8
+        np.testing.assert_allclose(builtin_h[kept], (h0 * 2.0 ** x.shape[1])[kept])
+    else:
+        np.testing.assert_array_equal(builtin_h, h0)
 
 
 @pytest.mark.parametrize("implementation", ["ours", "builtin"])
