@@ -366,7 +366,11 @@ def _jax_data_parallel(cluster, timeout_s):
                 process_id=index,
                 initialization_timeout=max(1, int(timeout_s)),
             )
-    return keras.distribution.DataParallel(devices=keras.distribution.list_devices())
+    return keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices(),
+        # across hosts each process feeds its own share of every batch
+        auto_shard_dataset=jax.process_count() == 1,
+    )
 
 
 def _tensorflow_mirrored():
@@ -393,7 +397,9 @@ def distribution(
     number of processes and this process's id, as arguments or as the
     variables `JAX_COORDINATOR_ADDRESS`, `JAX_NUM_PROCESSES` and
     `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called first
-    (before anything else touches JAX). Every process runs the same script.
+    (before anything else touches JAX). Every process runs the same script
+    and feeds its own share of the data: `model.fit(batch_size=...)` is then
+    the per-process batch, `global batch / num_processes`.
 
     On the TensorFlow backend: `tf.distribute.MirroredStrategy` over the
     local GPUs, else the local (logical) CPUs; build and compile the model

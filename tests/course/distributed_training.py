@@ -51,9 +51,28 @@ def train(build, engine=None, epochs=2):
     if scope is not None:
         scope.__exit__(None, None, None)
     x, y = data(model)
-    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=epochs, shuffle=False, verbose=0)
+    batch = GLOBAL_BATCH
+    if engine is not None and jax_processes() > 1:  # this process's share
+        import jax
+
+        batch //= jax_processes()
+        x, y = (
+            a.reshape(-1, jax_processes(), batch, *a.shape[1:])[
+                :, jax.process_index()
+            ].reshape(-1, *a.shape[1:])
+            for a in (x, y)
+        )
+    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
     keras.distribution.set_distribution(None)
     return model.get_weights()
+
+
+def jax_processes():
+    if keras.backend.backend() != "jax":
+        return 1
+    import jax
+
+    return jax.process_count()
 
 
 def largest_difference(a, b):
