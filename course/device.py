@@ -289,3 +289,202 @@ def strategy():
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+KINDS = ("auto", "data_parallel", "mirrored", "multi_worker_mirrored")
+COORDINATOR_ENV = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
+
+
+def _wait_for_coordinator(address, timeout_s):
+    """Returns once `host:port` accepts a TCP connection; `ConnectionError`
+    after `timeout_s` seconds (JAX itself would abort the process)."""
+    import socket
+    import time
+
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, int(port)), timeout=1.0):
+                return
+        except OSError as error:
+            if time.monotonic() >= deadline:
+                raise ConnectionError(
+                    f"the jax.distributed coordinator {address} did not answer "
+                    f"within {timeout_s:g} s ({error}); start process 0 first and "
+                    f"check the address, or raise timeout_s."
+                ) from None
+            time.sleep(0.2)
+
+
+def _cluster(coordinator_address, num_processes, process_id):
+    """The multi-host set-up from the arguments, else the environment
+    variables `JAX_COORDINATOR_ADDRESS`, `JAX_NUM_PROCESSES`,
+    `JAX_PROCESS_ID`; `None` for a single host."""
+    given = (coordinator_address, num_processes, process_id)
+    values = [
+        value if value is not None else os.environ.get(name)
+        for value, name in zip(given, COORDINATOR_ENV)
+    ]
+    if all(value is None for value in values):
+        return None
+    if any(value is None for value in values):
+        missing = [n for v, n in zip(values, COORDINATOR_ENV) if v is None]
+        raise ValueError(
+            f"a multi-host run needs the coordinator address, the process count "
+            f"and this process's id; missing: {', '.join(missing)} (arguments "
+            f"coordinator_address, num_processes, process_id or those variables)."
+        )
+    address, count, index = values
+    host, _, port = str(address).rpartition(":")
+    try:
+        count, index, port = int(count), int(index), int(port)
+    except ValueError:
+        raise ValueError(
+            f"expected coordinator 'host:port' and integer process count and id; "
+            f"got {address!r}, {values[1]!r}, {values[2]!r}."
+        ) from None
+    if not host or count < 1 or not 0 <= index < count:
+        raise ValueError(
+            f"expected coordinator 'host:port', num_processes >= 1 and "
+            f"0 <= process_id < num_processes; got {address!r}, {count}, {index}."
+        )
+    return str(address), count, index
+
+
+def _jax_data_parallel(cluster, timeout_s):
+    import jax
+
+    if cluster is not None and cluster[1] > 1:
+        address, count, index = cluster
+        if not jax.distributed.is_initialized():
+            if index != 0:
+                _wait_for_coordinator(address, timeout_s)
+            jax.distributed.initialize(
+                address,
+                num_processes=count,
+                process_id=index,
+                initialization_timeout=max(1, int(timeout_s)),
+            )
+    return keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices(),
+        # across hosts each process feeds its own share of every batch
+        auto_shard_dataset=jax.process_count() == 1,
+    )
+
+
+def _tensorflow_mirrored():
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = gpus if gpus else tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy([d.name for d in devices])
+
+
+def distribution(
+    kind="auto",
+    *,
+    coordinator_address=None,
+    num_processes=None,
+    process_id=None,
+    timeout_s=60.0,
+):
+    """Data-parallel training over every visible device (and host).
+
+    On the JAX backend: `keras.distribution.DataParallel` over all devices,
+    set as Keras's global distribution, so `model.fit` needs no scope.
+    Across hosts, give the coordinator (`"host:port"` of process 0), the
+    number of processes and this process's id, as arguments or as the
+    variables `JAX_COORDINATOR_ADDRESS`, `JAX_NUM_PROCESSES` and
+    `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called first
+    (before anything else touches JAX). Every process runs the same script
+    and feeds its own share of the data: `model.fit(batch_size=...)` is then
+    the per-process batch, `global batch / num_processes`.
+
+    On the TensorFlow backend: `tf.distribute.MirroredStrategy` over the
+    local GPUs, else the local (logical) CPUs; build and compile the model
+    inside `with strategy.scope():`. `MultiWorkerMirroredStrategy` is not
+    supported (it has open problems under Keras 3): use the JAX backend for
+    several hosts.
+
+    Each batch is split over the replicas: `check_global_batch` says whether
+    a batch size divides evenly.
+
+    Args:
+        kind: `"auto"` (the backend's engine), `"data_parallel"` (JAX) or
+            `"mirrored"` (TensorFlow).
+        coordinator_address, num_processes, process_id: The multi-host
+            set-up (JAX only).
+        timeout_s: How long a process waits for the coordinator.
+
+    Returns:
+        A `keras.distribution.DataParallel` (JAX) or a
+        `tf.distribute.MirroredStrategy` (TensorFlow).
+
+    Raises:
+        ValueError: Unknown `kind`, or an incomplete or malformed multi-host
+            set-up.
+        RuntimeError: The engine does not fit the backend.
+        ConnectionError: The coordinator did not answer within `timeout_s`.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    if kind == "multi_worker_mirrored":
+        raise RuntimeError(
+            "MultiWorkerMirroredStrategy is not supported (it has open problems "
+            "under Keras 3); for several hosts use the JAX backend "
+            "(KERAS_BACKEND=jax) with distribution(coordinator_address=..., "
+            "num_processes=..., process_id=...)."
+        )
+    backend = keras.backend.backend()
+    engines = {"jax": "data_parallel", "tensorflow": "mirrored"}
+    if backend not in engines:
+        raise RuntimeError(
+            f"distribution() supports JAX and TensorFlow, not {backend!r}."
+        )
+    if kind == "auto":
+        kind = engines[backend]
+    if kind != engines[backend]:
+        raise RuntimeError(
+            f"{kind!r} needs the {'JAX' if kind == 'data_parallel' else 'TensorFlow'} "
+            f"backend; the backend is {backend!r} (use kind='auto')."
+        )
+    cluster = _cluster(coordinator_address, num_processes, process_id)
+    if backend == "tensorflow":
+        if cluster is not None and cluster[1] > 1:
+            raise RuntimeError(
+                "multi-host training on the TensorFlow backend would need "
+                "MultiWorkerMirroredStrategy, which is not supported; use the JAX "
+                "backend (KERAS_BACKEND=jax)."
+            )
+        return _tensorflow_mirrored()
+    data_parallel = _jax_data_parallel(cluster, timeout_s)
+    keras.distribution.set_distribution(data_parallel)
+    return data_parallel
+
+
+def replicas(engine):
+    """How many replicas a `distribution()` result splits each batch over."""
+    if isinstance(engine, keras.distribution.DataParallel):
+        return engine.device_mesh.shape[0]
+    return engine.num_replicas_in_sync
+
+
+def check_global_batch(batch_size, engine):
+    """Raises `ValueError` unless `batch_size` splits evenly over the
+    replicas of `engine`; returns the per-replica batch size."""
+    count = replicas(engine)
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"the global batch size must be a positive int; got {batch_size!r}."
+        )
+    if batch_size % count:
+        raise ValueError(
+            f"the global batch size {batch_size} does not split over {count} "
+            f"replicas; use a multiple of {count} (e.g. {count * max(1, batch_size // count)})."
+        )
+    return batch_size // count

@@ -1,0 +1,120 @@
+"""Trains small models with and without `course.device.distribution()` and
+prints the largest weight difference; run by test_distribution.py in a fresh
+process (the simulated devices must be set before JAX or TensorFlow start).
+
+    python distributed_training.py jax            # 4 simulated CPU devices
+    python distributed_training.py tensorflow     # 2 logical CPU devices
+    python distributed_training.py host ID PORT   # one of 2 jax.distributed processes
+"""
+
+import sys
+
+import keras
+import numpy as np
+
+import course.device
+import course.models
+
+GLOBAL_BATCH = 8
+
+
+def lstm_model():
+    return keras.Sequential(
+        [keras.Input((6, 3)), keras.layers.LSTM(8), keras.layers.Dense(2)]
+    )
+
+
+def classifier():
+    return course.models.spatial_rnn_classifier(
+        input_shape=(16, 16, 3), num_classes=2, width=0.125
+    )
+
+
+def data(model):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4 * GLOBAL_BATCH, *model.input_shape[1:])).astype("float32")
+    y = rng.integers(0, 2, size=len(x))
+    return x, y
+
+
+def train(build, engine=None, epochs=2):
+    """Weights after `epochs` epochs of SGD from seed 0, under `engine`'s
+    scope when it is a TensorFlow strategy."""
+    keras.utils.set_random_seed(0)
+    if isinstance(engine, keras.distribution.DataParallel):
+        keras.distribution.set_distribution(engine)
+    scope = engine.scope() if hasattr(engine, "scope") else None
+    if scope is not None:
+        scope.__enter__()
+    model = build()
+    model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy")
+    if scope is not None:
+        scope.__exit__(None, None, None)
+    x, y = data(model)
+    batch = GLOBAL_BATCH
+    if engine is not None and jax_processes() > 1:  # this process's share
+        import jax
+
+        batch //= jax_processes()
+        x, y = (
+            a.reshape(-1, jax_processes(), batch, *a.shape[1:])[
+                :, jax.process_index()
+            ].reshape(-1, *a.shape[1:])
+            for a in (x, y)
+        )
+    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+    keras.distribution.set_distribution(None)
+    return model.get_weights()
+
+
+def jax_processes():
+    if keras.backend.backend() != "jax":
+        return 1
+    import jax
+
+    return jax.process_count()
+
+
+def largest_difference(a, b):
+    return max(float(np.max(np.abs(p - q))) for p, q in zip(a, b))
+
+
+def report(name, build, make_engine, epochs=2):
+    engine = make_engine()  # first: jax.distributed must start before JAX
+    print("replicas", course.device.replicas(engine))
+    course.device.check_global_batch(GLOBAL_BATCH, engine)
+    reference = train(build, epochs=epochs)
+    distributed = train(build, engine, epochs)
+    print(name, "difference", largest_difference(reference, distributed))
+    return distributed
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "jax":
+        report("lstm", lstm_model, course.device.distribution)
+        # one epoch: batch norm over 8 images amplifies float rounding quickly
+        report("classifier", classifier, course.device.distribution, epochs=1)
+    elif mode == "tensorflow":
+        import tensorflow as tf
+
+        (cpu,) = tf.config.list_physical_devices("CPU")
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
+        report("lstm", lstm_model, course.device.distribution)
+    elif mode == "host":
+        index, port = int(sys.argv[2]), sys.argv[3]
+        weights = report(
+            "lstm",
+            lstm_model,
+            lambda: course.device.distribution(
+                coordinator_address=f"127.0.0.1:{port}",
+                num_processes=2,
+                process_id=index,
+                timeout_s=60,
+            ),
+        )
+        print(
+            "checksum", repr(float(sum(np.sum(w, dtype=np.float64) for w in weights)))
+        )
