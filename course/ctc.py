@@ -1,5 +1,5 @@
 """Connectionist temporal classification in NumPy: the forward (alpha)
-recursion, a brute-force check of it, and greedy decoding.
+recursion, a brute-force check of it, greedy and prefix beam decoding.
 
 A network emits, at each of T frames, a distribution over K symbols, one of
 them the blank. A path is one symbol per frame; collapsing it (merge repeats,
@@ -62,3 +62,42 @@ def ctc_brute_force_log_likelihood(log_probs, label, blank=0):
 def greedy_decode(log_probs, blank=0):
     """Best path decoding: the most likely symbol per frame, collapsed."""
     return collapse(np.argmax(log_probs, axis=-1), blank)
+
+
+def _add(beams, prefix, ends_blank, ends_symbol):
+    """Accumulate path probabilities (log space) into `beams[prefix]`."""
+    old_blank, old_symbol = beams.get(prefix, (-np.inf, -np.inf))
+    beams[prefix] = (
+        np.logaddexp(old_blank, ends_blank),
+        np.logaddexp(old_symbol, ends_symbol),
+    )
+
+
+def beam_decode(log_probs, beam_width=8, blank=0):
+    """Prefix beam search: keep the `beam_width` most likely labels so far.
+
+    Each prefix carries two log-probabilities, of the paths ending in a blank
+    and of those ending in its last symbol, so that "a a" (two frames) and
+    "a _ a" extend it differently. Returns the most likely label found.
+    """
+    log_probs = np.asarray(log_probs, np.float64)
+    beams = {(): (0.0, -np.inf)}  # prefix -> (log p ending blank, log p ending symbol)
+    for frame in log_probs:
+        grown = {}
+        for prefix, (p_blank, p_symbol) in beams.items():
+            p_total = np.logaddexp(p_blank, p_symbol)
+            _add(grown, prefix, p_total + frame[blank], -np.inf)
+            for symbol in range(len(frame)):
+                if symbol == blank:
+                    continue
+                if prefix and prefix[-1] == symbol:
+                    _add(
+                        grown, prefix, -np.inf, p_symbol + frame[symbol]
+                    )  # repeat merges
+                    _add(grown, prefix + (symbol,), -np.inf, p_blank + frame[symbol])
+                else:
+                    _add(grown, prefix + (symbol,), -np.inf, p_total + frame[symbol])
+        ranked = sorted(grown.items(), key=lambda item: -np.logaddexp(*item[1]))
+        beams = dict(ranked[:beam_width])
+    best = max(beams.items(), key=lambda item: np.logaddexp(*item[1]))
+    return list(best[0])

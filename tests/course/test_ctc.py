@@ -48,3 +48,22 @@ def test_greedy_decode_matches_keras_ctc_decode():
     decoded = keras.ops.convert_to_numpy(decoded)[0]  # (batch, T), padded with -1
     for row, lp in zip(decoded, log_probs):
         assert [int(s) for s in row if s >= 0] == ctc.greedy_decode(lp)
+
+
+def test_wide_beam_decode_finds_the_most_likely_label():
+    # with a beam holding every prefix the search is exact: compare it with
+    # the label of highest total probability, found by enumerating all paths
+    log_probs = _log_softmax(np.random.default_rng(3).normal(size=(4, 3)))
+    labels = {tuple(ctc.collapse(p)) for p in np.ndindex(*(3,) * 4)}
+    best = max(labels, key=lambda label: ctc.ctc_log_likelihood(log_probs, label))
+    assert ctc.beam_decode(log_probs, beam_width=len(labels)) == list(best)
+
+
+def test_beam_decode_can_beat_greedy_decoding():
+    # two frames, each blank 0.4, "1" 0.35, "2" 0.25: the best path is
+    # "blank blank" (label [], p = 0.16), but label [1] sums three paths:
+    # 0.35 * 0.35 + 2 * 0.35 * 0.4 = 0.4025
+    log_probs = np.log(np.array([[0.4, 0.35, 0.25]] * 2))
+    assert ctc.greedy_decode(log_probs) == []
+    assert ctc.beam_decode(log_probs) == [1]
+    np.testing.assert_allclose(np.exp(ctc.ctc_log_likelihood(log_probs, [1])), 0.4025)
