@@ -6,6 +6,7 @@
   corpus, tiny Shakespeare (tensorflow-datasets), next-token windows.
 - `course.data.images`: scikit-image's face crops, CelebA's `Male`
   attribute (tensorflow-datasets), image folders, a synthetic captioning set.
+- `course.data.plates`: licence-plate strings rendered in DejaVu fonts.
 
 The tensorflow-datasets loaders raise `DatasetUnavailableError` when the
 data is neither prepared locally nor downloadable; the message names the
@@ -17,6 +18,8 @@ from course.data.images import celeba_gender
 from course.data.images import image_folder
 from course.data.images import lfw_faces
 from course.data.images import shape_captions
+from course.data.plates import plate_strings
+from course.data.plates import render_plates
 from course.data.synthetic import ADDING_PROBLEM_BASELINE_MSE
 from course.data.synthetic import adding_problem
 from course.data.synthetic import copy_memory
@@ -46,7 +49,9 @@ __all__ = [
     "hello_example",
     "image_folder",
     "lfw_faces",
+    "plate_strings",
     "python_source_corpus",
+    "render_plates",
     "sequence_windows",
     "shape_captions",
     "simulate_oscillator",
