@@ -180,6 +180,58 @@ def _assignments(args):
     return 0
 
 
+def _similarity(args):
+    from course.grading import similarity
+
+    out = pathlib.Path(args.out)
+    submissions = _submission_files(args.submissions)
+    if len(submissions) < 2:
+        print("course similarity: need at least two submissions", file=sys.stderr)
+        return 2
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        comparison = similarity.compare(
+            args.assignment,
+            submissions,
+            threshold=args.threshold,
+            report=out / similarity.REPORT_FILE,
+        )
+    except (ValueError, KeyError, RuntimeError, OSError) as error:
+        print(f"course similarity: {error}", file=sys.stderr)
+        return 2
+    similarity.write_pairs(comparison, out / similarity.PAIRS_FILE)
+    for path, problem in comparison.skipped:
+        print(f"not compared: {path}: {problem}", file=sys.stderr)
+    for pair in comparison.pairs:
+        print(f"{pair.similarity:6.1%}  {pair.first}  {pair.second}")
+    print(
+        f"{len(comparison.pairs)} pairs at or above {args.threshold:.0%} among "
+        f"{len(submissions) - len(comparison.skipped)} submissions -> "
+        f"{out / similarity.PAIRS_FILE}, {out / similarity.REPORT_FILE}"
+    )
+    return 0
+
+
+def _gradebook(args):
+    from course.grading import gradebook
+
+    try:
+        roster = gradebook.read_roster(args.roster, args.lms)
+        graded = [gradebook.read_graded(folder) for folder in args.graded]
+        book = gradebook.build(graded, roster, args.lms)
+        gradebook.write(book, args.out)
+    except (gradebook.GradebookError, OSError) as error:
+        print(f"course gradebook: {error}", file=sys.stderr)
+        return 2
+    for assignment, key in book.unmatched_submissions:
+        print(f"{assignment}: submission {key!r} has no roster row", file=sys.stderr)
+    for assignment, key in book.students_without_submission:
+        print(f"{assignment}: no submission from {key!r}", file=sys.stderr)
+    students = len(book.rows) - (2 if args.lms == "canvas" else 1)
+    print(f"wrote the {args.lms} gradebook of {students} students -> {args.out}")
+    return 0
+
+
 def add_commands(commands):
     """Adds grade, check and assignments to the `course` sub-parsers."""
     from course.grading import DEFAULT_MEMORY_MB
@@ -275,3 +327,41 @@ def add_commands(commands):
         help="write nothing; exit 1 if a student notebook is out of date",
     )
     assignments.set_defaults(handler=_assignments)
+
+    from course.grading import gradebook
+    from course.grading import similarity
+
+    similar = commands.add_parser(
+        "similarity",
+        help="pairwise similarity of the submissions' answers (copydetect)",
+        description="Compare the answer code of every pair of submissions of one "
+        "assignment with copydetect (winnowing, as MOSS), the released stub "
+        "discounted; writes OUT/similarity.csv (pairs at or above the threshold) "
+        "and OUT/similarity.html (the matching passages side by side).",
+    )
+    similar.add_argument("assignment", metavar="ASSIGNMENT")
+    similar.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    similar.add_argument("--out", required=True, help="the output folder")
+    similar.add_argument(
+        "--threshold",
+        type=float,
+        default=similarity.DEFAULT_THRESHOLD,
+        help="similarity in [0, 1] from which a pair is listed "
+        f"(default {similarity.DEFAULT_THRESHOLD:g})",
+    )
+    similar.set_defaults(handler=_similarity)
+
+    book = commands.add_parser(
+        "gradebook",
+        help="the CSV a Canvas or Moodle gradebook imports",
+        description="Combine graded folders (one per assignment) into the CSV "
+        "that the LMS's gradebook import takes, students from a roster CSV with a "
+        "`submission` column and the LMS's identifier columns.",
+    )
+    book.add_argument(
+        "graded", nargs="+", metavar="GRADED", help="output folders of course grade"
+    )
+    book.add_argument("--roster", required=True, help="the roster CSV")
+    book.add_argument("--lms", required=True, choices=gradebook.LMS_NAMES)
+    book.add_argument("--out", required=True, help="the gradebook CSV to write")
+    book.set_defaults(handler=_gradebook)
