@@ -158,6 +158,8 @@ def _assignments(args):
                     f"    {check.name:<24} {check.points:g}  {public}  {check.description}"
                 )
         return 0
+    if args.action == "gradescope":
+        return _gradescope(args)
     try:
         changed = release.release(args.solutions, args.out, check=args.check)
     except (FileNotFoundError, ValueError) as error:
@@ -177,6 +179,28 @@ def _assignments(args):
         print(f"wrote {path}")
     if not changed:
         print("the student notebooks were already up to date")
+    return 0
+
+
+def _gradescope(args):
+    from course.grading import gradescope
+
+    try:
+        names = gradescope.build(
+            args.assignment,
+            args.out,
+            repository=pathlib.Path.cwd(),
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            hidden_visibility=args.hidden_visibility,
+        )
+    except (ValueError, OSError) as error:
+        print(f"course assignments gradescope: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {args.out} ({len(names)} files): upload it on Gradescope's "
+        "Configure Autograder page, with the Ubuntu 24.04 base image"
+    )
     return 0
 
 
@@ -325,6 +349,37 @@ def add_commands(commands):
         "--check",
         action="store_true",
         help="write nothing; exit 1 if a student notebook is out of date",
+    )
+    from course.grading import gradescope
+
+    gradescope_parser = actions.add_parser(
+        "gradescope",
+        help="a Gradescope autograder zip for one assignment",
+        description="Write autograder.zip (setup.sh, run_autograder, this package's "
+        "source and the released notebook; never the solutions) for Gradescope. "
+        "Run from the repository root.",
+    )
+    gradescope_parser.add_argument("assignment", metavar="ASSIGNMENT")
+    gradescope_parser.add_argument("--out", required=True, help="the zip to write")
+    gradescope_parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
+    )
+    gradescope_parser.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MiB",
+        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+    )
+    gradescope_parser.add_argument(
+        "--hidden-visibility",
+        choices=gradescope.VISIBILITIES,
+        default=gradescope.DEFAULT_HIDDEN_VISIBILITY,
+        help="when students see the hidden checks "
+        f"(default {gradescope.DEFAULT_HIDDEN_VISIBILITY})",
     )
     assignments.set_defaults(handler=_assignments)
 
