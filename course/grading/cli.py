@@ -50,10 +50,42 @@ def _sandbox_warning(sandbox):
         )
 
 
+def _merge(args):
+    from course.grading import merge
+
+    given = [
+        option
+        for option, value, default in [
+            ("--seed", args.seed, None),
+            ("--timeout", args.timeout, args.default_timeout),
+            ("--memory", args.memory, args.default_memory),
+        ]
+        if value != default
+    ]
+    if given:
+        print(
+            f"course grade merge: {', '.join(given)} mean nothing when merging "
+            "(the graded folders say how they were graded)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        count = merge.merge(args.submissions, args.out)
+    except merge.MergeError as error:
+        print(f"course grade merge: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"merged {count} submissions from {len(args.submissions)} folders -> {args.out}"
+    )
+    return 0
+
+
 def _grade(args):
     import course.grading
     from course.grading import reports
 
+    if args.assignment == "merge":
+        return _merge(args)
     out = pathlib.Path(args.out)
     if out.exists() and not out.is_dir():
         print(
@@ -271,13 +303,14 @@ def add_commands(commands):
     grade.add_argument(
         "assignment",
         metavar="ASSIGNMENT",
-        help="the assignment's name (course assignments list)",
+        help="the assignment's name (course assignments list), or `merge` to "
+        "combine graded folders (course grade merge OUT_DIR... --out DIR)",
     )
     grade.add_argument(
         "submissions",
         nargs="+",
         metavar="SUBMISSION",
-        help=".ipynb or .py files, or folders of them",
+        help=".ipynb or .py files, or folders of them (for merge: graded folders)",
     )
     grade.add_argument("--out", required=True, help="the output folder")
     grade.add_argument(
@@ -299,7 +332,11 @@ def add_commands(commands):
         metavar="MiB",
         help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
     )
-    grade.set_defaults(handler=_grade)
+    grade.set_defaults(
+        handler=_grade,
+        default_timeout=DEFAULT_TIMEOUT,
+        default_memory=DEFAULT_MEMORY_MB,
+    )
 
     check = commands.add_parser(
         "check",
