@@ -131,6 +131,13 @@ SYLLABUS = (
         "13_memory_and_attention.ipynb",
         ("Hopfield network", "attention"),
     ),
+    Section(
+        14,
+        "Global context and ReSeg segmentation: what SpatialRNN sees",
+        "Задача семантической сегментации",
+        "14_global_context.ipynb",
+        ("SpatialRNN", "course.data.scenes"),
+    ),
 )
 
 

@@ -50,10 +50,42 @@ def _sandbox_warning(sandbox):
         )
 
 
+def _merge(args):
+    from course.grading import merge
+
+    given = [
+        option
+        for option, value, default in [
+            ("--seed", args.seed, None),
+            ("--timeout", args.timeout, args.default_timeout),
+            ("--memory", args.memory, args.default_memory),
+        ]
+        if value != default
+    ]
+    if given:
+        print(
+            f"course grade merge: {', '.join(given)} mean nothing when merging "
+            "(the graded folders say how they were graded)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        count = merge.merge(args.submissions, args.out)
+    except merge.MergeError as error:
+        print(f"course grade merge: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"merged {count} submissions from {len(args.submissions)} folders -> {args.out}"
+    )
+    return 0
+
+
 def _grade(args):
     import course.grading
     from course.grading import reports
 
+    if args.assignment == "merge":
+        return _merge(args)
     out = pathlib.Path(args.out)
     if out.exists() and not out.is_dir():
         print(
@@ -158,6 +190,8 @@ def _assignments(args):
                     f"    {check.name:<24} {check.points:g}  {public}  {check.description}"
                 )
         return 0
+    if args.action == "gradescope":
+        return _gradescope(args)
     try:
         changed = release.release(args.solutions, args.out, check=args.check)
     except (FileNotFoundError, ValueError) as error:
@@ -180,6 +214,80 @@ def _assignments(args):
     return 0
 
 
+def _gradescope(args):
+    from course.grading import gradescope
+
+    try:
+        names = gradescope.build(
+            args.assignment,
+            args.out,
+            repository=pathlib.Path.cwd(),
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            hidden_visibility=args.hidden_visibility,
+        )
+    except (ValueError, OSError) as error:
+        print(f"course assignments gradescope: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {args.out} ({len(names)} files): upload it on Gradescope's "
+        "Configure Autograder page, with the Ubuntu 24.04 base image"
+    )
+    return 0
+
+
+def _similarity(args):
+    from course.grading import similarity
+
+    out = pathlib.Path(args.out)
+    submissions = _submission_files(args.submissions)
+    if len(submissions) < 2:
+        print("course similarity: need at least two submissions", file=sys.stderr)
+        return 2
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        comparison = similarity.compare(
+            args.assignment,
+            submissions,
+            threshold=args.threshold,
+            report=out / similarity.REPORT_FILE,
+        )
+    except (ValueError, KeyError, RuntimeError, OSError) as error:
+        print(f"course similarity: {error}", file=sys.stderr)
+        return 2
+    similarity.write_pairs(comparison, out / similarity.PAIRS_FILE)
+    for path, problem in comparison.skipped:
+        print(f"not compared: {path}: {problem}", file=sys.stderr)
+    for pair in comparison.pairs:
+        print(f"{pair.similarity:6.1%}  {pair.first}  {pair.second}")
+    print(
+        f"{len(comparison.pairs)} pairs at or above {args.threshold:.0%} among "
+        f"{len(submissions) - len(comparison.skipped)} submissions -> "
+        f"{out / similarity.PAIRS_FILE}, {out / similarity.REPORT_FILE}"
+    )
+    return 0
+
+
+def _gradebook(args):
+    from course.grading import gradebook
+
+    try:
+        roster = gradebook.read_roster(args.roster, args.lms)
+        graded = [gradebook.read_graded(folder) for folder in args.graded]
+        book = gradebook.build(graded, roster, args.lms)
+        gradebook.write(book, args.out)
+    except (gradebook.GradebookError, OSError) as error:
+        print(f"course gradebook: {error}", file=sys.stderr)
+        return 2
+    for assignment, key in book.unmatched_submissions:
+        print(f"{assignment}: submission {key!r} has no roster row", file=sys.stderr)
+    for assignment, key in book.students_without_submission:
+        print(f"{assignment}: no submission from {key!r}", file=sys.stderr)
+    students = len(book.rows) - (2 if args.lms == "canvas" else 1)
+    print(f"wrote the {args.lms} gradebook of {students} students -> {args.out}")
+    return 0
+
+
 def add_commands(commands):
     """Adds grade, check and assignments to the `course` sub-parsers."""
     from course.grading import DEFAULT_MEMORY_MB
@@ -195,13 +303,14 @@ def add_commands(commands):
     grade.add_argument(
         "assignment",
         metavar="ASSIGNMENT",
-        help="the assignment's name (course assignments list)",
+        help="the assignment's name (course assignments list), or `merge` to "
+        "combine graded folders (course grade merge OUT_DIR... --out DIR)",
     )
     grade.add_argument(
         "submissions",
         nargs="+",
         metavar="SUBMISSION",
-        help=".ipynb or .py files, or folders of them",
+        help=".ipynb or .py files, or folders of them (for merge: graded folders)",
     )
     grade.add_argument("--out", required=True, help="the output folder")
     grade.add_argument(
@@ -223,7 +332,11 @@ def add_commands(commands):
         metavar="MiB",
         help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
     )
-    grade.set_defaults(handler=_grade)
+    grade.set_defaults(
+        handler=_grade,
+        default_timeout=DEFAULT_TIMEOUT,
+        default_memory=DEFAULT_MEMORY_MB,
+    )
 
     check = commands.add_parser(
         "check",
@@ -274,4 +387,73 @@ def add_commands(commands):
         action="store_true",
         help="write nothing; exit 1 if a student notebook is out of date",
     )
+    from course.grading import gradescope
+
+    gradescope_parser = actions.add_parser(
+        "gradescope",
+        help="a Gradescope autograder zip for one assignment",
+        description="Write autograder.zip (setup.sh, run_autograder, this package's "
+        "source and the released notebook; never the solutions) for Gradescope. "
+        "Run from the repository root.",
+    )
+    gradescope_parser.add_argument("assignment", metavar="ASSIGNMENT")
+    gradescope_parser.add_argument("--out", required=True, help="the zip to write")
+    gradescope_parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
+    )
+    gradescope_parser.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MiB",
+        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+    )
+    gradescope_parser.add_argument(
+        "--hidden-visibility",
+        choices=gradescope.VISIBILITIES,
+        default=gradescope.DEFAULT_HIDDEN_VISIBILITY,
+        help="when students see the hidden checks "
+        f"(default {gradescope.DEFAULT_HIDDEN_VISIBILITY})",
+    )
     assignments.set_defaults(handler=_assignments)
+
+    from course.grading import gradebook
+    from course.grading import similarity
+
+    similar = commands.add_parser(
+        "similarity",
+        help="pairwise similarity of the submissions' answers (copydetect)",
+        description="Compare the answer code of every pair of submissions of one "
+        "assignment with copydetect (winnowing, as MOSS), the released stub "
+        "discounted; writes OUT/similarity.csv (pairs at or above the threshold) "
+        "and OUT/similarity.html (the matching passages side by side).",
+    )
+    similar.add_argument("assignment", metavar="ASSIGNMENT")
+    similar.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    similar.add_argument("--out", required=True, help="the output folder")
+    similar.add_argument(
+        "--threshold",
+        type=float,
+        default=similarity.DEFAULT_THRESHOLD,
+        help="similarity in [0, 1] from which a pair is listed "
+        f"(default {similarity.DEFAULT_THRESHOLD:g})",
+    )
+    similar.set_defaults(handler=_similarity)
+
+    book = commands.add_parser(
+        "gradebook",
+        help="the CSV a Canvas or Moodle gradebook imports",
+        description="Combine graded folders (one per assignment) into the CSV "
+        "that the LMS's gradebook import takes, students from a roster CSV with a "
+        "`submission` column and the LMS's identifier columns.",
+    )
+    book.add_argument(
+        "graded", nargs="+", metavar="GRADED", help="output folders of course grade"
+    )
+    book.add_argument("--roster", required=True, help="the roster CSV")
+    book.add_argument("--lms", required=True, choices=gradebook.LMS_NAMES)
+    book.add_argument("--out", required=True, help="the gradebook CSV to write")
+    book.set_defaults(handler=_gradebook)

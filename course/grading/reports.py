@@ -141,6 +141,7 @@ def write(batch, out):
     summary = {
         "assignment": batch.assignment.name,
         "title": batch.assignment.title,
+        "assignment_version": batch.assignment.version,
         "seed": batch.seed,
         "timeout_seconds": batch.timeout,
         "memory_mb": batch.memory_mb,
