@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from course import parameters
+from course.syllabus import SYLLABUS
 
 NOTEBOOKS = pathlib.Path(__file__).parents[2] / "notebooks"
 CELL = """\
@@ -51,7 +52,7 @@ def test_defaults_are_the_literals_of_the_parameters_cell(notebook):
 
 def test_every_course_notebook_has_fast_among_its_parameters():
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    assert len(notebooks) == 14
+    assert [path.name for path in notebooks] == [s.notebook for s in SYLLABUS]
     for path in notebooks:
         assert parameters.notebook_defaults(path)["FAST"] is False, path
 
