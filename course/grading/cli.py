@@ -288,6 +288,26 @@ def _gradebook(args):
     return 0
 
 
+def _add_limits(parser):
+    """The per-submission limits of `course grade` and of the Gradescope zip."""
+    from course.grading import DEFAULT_MEMORY_MB
+    from course.grading import DEFAULT_TIMEOUT
+
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MiB",
+        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+    )
+
+
 def add_commands(commands):
     """Adds grade, check and assignments to the `course` sub-parsers."""
     from course.grading import DEFAULT_MEMORY_MB
@@ -319,19 +339,7 @@ def add_commands(commands):
         default=None,
         help="seed of the check inputs (default: a fresh random one)",
     )
-    grade.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
-    )
-    grade.add_argument(
-        "--memory",
-        type=int,
-        default=DEFAULT_MEMORY_MB,
-        metavar="MiB",
-        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
-    )
+    _add_limits(grade)
     grade.set_defaults(
         handler=_grade,
         default_timeout=DEFAULT_TIMEOUT,
@@ -398,19 +406,7 @@ def add_commands(commands):
     )
     gradescope_parser.add_argument("assignment", metavar="ASSIGNMENT")
     gradescope_parser.add_argument("--out", required=True, help="the zip to write")
-    gradescope_parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT:g})",
-    )
-    gradescope_parser.add_argument(
-        "--memory",
-        type=int,
-        default=DEFAULT_MEMORY_MB,
-        metavar="MiB",
-        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
-    )
+    _add_limits(gradescope_parser)
     gradescope_parser.add_argument(
         "--hidden-visibility",
         choices=gradescope.VISIBILITIES,
