@@ -8,17 +8,21 @@ student's own kernel and can be patched by it):
   definitions (found by name, magics stripped), syntax errors, and the
   flags for an instructor's review (wrapping the built-in layer, patching
   modules, reading the environment ...).
-- `runner` / `child` / `sandbox`: each submission runs in a fresh,
-  isolated interpreter in its own temporary directory, with a wall-clock
-  timeout that kills its process group (and any process that escaped it),
-  a memory limit, CPU only, fixed thread counts, a scrubbed environment
-  and, where the kernel has Landlock, no file writes outside its
-  directory, no TCP and no signals to other processes. It receives only
-  the check inputs (.npy) and hands back only numeric .npy arrays and a
-  JSON report; nothing is unpickled and no student object reaches the
-  grader.
+- `runner`, `sandbox`, `limits`: each submission runs in a fresh, isolated
+  interpreter inside a bubblewrap sandbox (read-only Python installation,
+  a private size-limited working folder, its own PID and network
+  namespaces: no other file, process or host socket in view) and its own
+  control groups (memory and processes of the whole tree), with a
+  wall-clock timeout, CPU only, fixed thread counts and a scrubbed
+  environment. Without a sandbox the grader refuses, unless weaker
+  isolation is asked for explicitly.
+- `probes`: the child side, the only part of the grader the sandbox sees:
+  it runs the answers through the assignment's probes and sends numeric
+  arrays and a JSON line per event over a pipe; nothing is unpickled and
+  no student object reaches the grader.
+- `outcome`: what a child sent, validated into typed values, in one place.
 - `assignments`: the four assignments, their checks and points, the
-  inputs drawn from the instructor's seed, and the probes.
+  inputs drawn from the instructor's seed, and the reference answers.
 - `checks`: the comparison with the reference, in the parent.
 - `grader`: a batch: reference, then every submission; statuses.
 - `reports`: grades.csv, Gradescope results.json, feedback.txt.
@@ -26,7 +30,7 @@ student's own kernel and can be patched by it):
 """
 
 DEFAULT_TIMEOUT = 120.0  # wall-clock seconds per submission, start-up included
-DEFAULT_MEMORY_MB = 2048  # data-segment limit of a child process
+DEFAULT_MEMORY_MB = 2048  # memory of a child's whole process tree
 PUBLIC_SEED = 1234  # the inputs of `course check` (graded batches draw their own)
 
 _GRADER_NAMES = ("Batch", "GradingError", "Result", "grade")

@@ -41,15 +41,6 @@ def _print_progress(index, total, result):
     )
 
 
-def _sandbox_warning(sandbox):
-    if not sandbox.get("landlock"):
-        print(
-            "warning: this kernel has no Landlock, so submissions could write files "
-            "wherever your user can; grade as a separate user or in a container.",
-            file=sys.stderr,
-        )
-
-
 def _merge(args):
     from course.grading import merge
 
@@ -59,6 +50,9 @@ def _merge(args):
             ("--seed", args.seed, None),
             ("--timeout", args.timeout, args.default_timeout),
             ("--memory", args.memory, args.default_memory),
+            ("--processes", args.processes, args.default_processes),
+            ("--disk", args.disk, args.default_disk),
+            ("--weaker-isolation", args.weaker_isolation, False),
         ]
         if value != default
     ]
@@ -96,6 +90,8 @@ def _grade(args):
     if not submissions:
         print("course grade: no submission (.ipynb or .py) found", file=sys.stderr)
         return 2
+    from course.grading.sandbox import SandboxUnavailable
+
     try:
         batch = course.grading.grade(
             args.assignment,
@@ -103,15 +99,25 @@ def _grade(args):
             seed=args.seed,
             timeout=args.timeout,
             memory_mb=args.memory,
+            max_processes=args.processes,
+            disk_mb=args.disk,
+            sandbox=not args.weaker_isolation,
             progress=_print_progress,
         )
+    except SandboxUnavailable as error:
+        print(
+            f"course grade: {error}. Nothing was graded. To grade without the "
+            "sandbox anyway (submissions can then read your files and reach the "
+            "network), pass --weaker-isolation.",
+            file=sys.stderr,
+        )
+        return 2
     except (ValueError, FileNotFoundError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     except course.grading.GradingError as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 1
-    _sandbox_warning(batch.sandbox)
     grades = reports.write(batch, out)
     counts = {}
     for result in batch.results:
@@ -158,12 +164,12 @@ def _check(args):
             [path],
             seed=course.grading.PUBLIC_SEED,
             timeout=args.timeout,
+            sandbox=False,  # a student's own code, on their own machine
             public_only=True,
         )
     except (ValueError, FileNotFoundError, course.grading.GradingError) as error:
         print(f"course check: {error}", file=sys.stderr)
         return 2
-    _sandbox_warning(batch.sandbox)
     result = batch.results[0]
     print(reports.feedback_text(batch, result), end="")
     hidden = len(batch.assignment.checks) - len(batch.checks)
@@ -225,6 +231,9 @@ def _gradescope(args):
             timeout=args.timeout,
             memory_mb=args.memory,
             hidden_visibility=args.hidden_visibility,
+            max_processes=args.processes,
+            disk_mb=args.disk,
+            weaker_isolation=args.weaker_isolation,
         )
     except (ValueError, OSError) as error:
         print(f"course assignments gradescope: {error}", file=sys.stderr)
@@ -292,6 +301,8 @@ def _add_limits(parser):
     """The per-submission limits of `course grade` and of the Gradescope zip."""
     from course.grading import DEFAULT_MEMORY_MB
     from course.grading import DEFAULT_TIMEOUT
+    from course.grading.limits import DEFAULT_DISK_MB
+    from course.grading.limits import DEFAULT_MAX_PROCESSES
 
     parser.add_argument(
         "--timeout",
@@ -304,7 +315,28 @@ def _add_limits(parser):
         type=int,
         default=DEFAULT_MEMORY_MB,
         metavar="MiB",
-        help=f"memory limit per submission (default {DEFAULT_MEMORY_MB})",
+        help="memory of a submission's whole process tree "
+        f"(default {DEFAULT_MEMORY_MB})",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=DEFAULT_MAX_PROCESSES,
+        metavar="N",
+        help=f"processes and threads per submission (default {DEFAULT_MAX_PROCESSES})",
+    )
+    parser.add_argument(
+        "--disk",
+        type=int,
+        default=DEFAULT_DISK_MB,
+        metavar="MiB",
+        help=f"size of a submission's working folder (default {DEFAULT_DISK_MB})",
+    )
+    parser.add_argument(
+        "--weaker-isolation",
+        action="store_true",
+        help="grade even where the bubblewrap sandbox cannot be had: submissions "
+        "then run with the resource limits only, and every report says so",
     )
 
 
@@ -312,6 +344,8 @@ def add_commands(commands):
     """Adds grade, check and assignments to the `course` sub-parsers."""
     from course.grading import DEFAULT_MEMORY_MB
     from course.grading import DEFAULT_TIMEOUT
+    from course.grading.limits import DEFAULT_DISK_MB
+    from course.grading.limits import DEFAULT_MAX_PROCESSES
 
     grade = commands.add_parser(
         "grade",
@@ -344,6 +378,8 @@ def add_commands(commands):
         handler=_grade,
         default_timeout=DEFAULT_TIMEOUT,
         default_memory=DEFAULT_MEMORY_MB,
+        default_processes=DEFAULT_MAX_PROCESSES,
+        default_disk=DEFAULT_DISK_MB,
     )
 
     check = commands.add_parser(

@@ -33,7 +33,9 @@ import numpy as np
 from course.grading import DEFAULT_MEMORY_MB
 from course.grading import DEFAULT_TIMEOUT
 from course.grading import assignments
+from course.grading import limits
 from course.grading import runner
+from course.grading import sandbox as sandboxes
 from course.grading.checks import CheckResult
 from course.grading.checks import compare
 from course.grading.source import read_submission
@@ -42,6 +44,7 @@ REFERENCE_TIMEOUT = 600.0
 MAX_SHOWN_MESSAGE = 400
 MAX_FOLDER_NAME = 64
 STATUSES = ("ok", "flagged", "missing", "error", "timeout")
+WEAKER_ISOLATION = "WEAKER ISOLATION"
 
 
 class GradingError(RuntimeError):
@@ -81,8 +84,10 @@ class Result:
 
 @dataclasses.dataclass(frozen=True)
 class Batch:
-    """A graded batch: the assignment, the checks run, the settings and one
-    `Result` per submission."""
+    """A graded batch: the assignment, the checks run, the settings, how
+    submissions were isolated (`isolation`: a description; it starts with
+    WEAKER_ISOLATION where the sandbox was not used), the limits enforced
+    (`limits.Limits.as_json()`) and one `Result` per submission."""
 
     assignment: assignments.Assignment
     checks: tuple
@@ -90,7 +95,8 @@ class Batch:
     timeout: float
     memory_mb: int
     threads: int
-    sandbox: dict
+    isolation: str
+    limits: dict
     reference_seconds: float
     results: tuple
 
@@ -139,16 +145,15 @@ def folder_names(paths):
 
 
 def _error_text(error, submission):
-    """An error the child reported, with its place in the notebook."""
-    if not isinstance(error, dict):
-        return "failed (no details)"
-    kind = clean(error.get("type", "Error"), 80)
-    message = clean(error.get("message", ""))
+    """An error the child reported (a `ChildError`), with its place in the
+    notebook."""
+    kind = clean(error.type or "Error", 80)
+    message = clean(error.message)
     text = f"{kind}: {message}" if message else kind
-    where = submission.origin(error.get("line"))
+    where = submission.origin(error.line)
     if where:
         text += f" ({where})"
-    undefined = re.fullmatch(r"name '(\w+)' is not defined", message)
+    undefined = re.fullmatch(r"name '(\w+)' is not defined", error.message)
     if kind == "NameError" and undefined and undefined.group(1) in submission.left_out:
         text += (
             f"; {undefined.group(1)} is only set by a top-level statement the grader "
@@ -183,31 +188,6 @@ def _remove(path):
     shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
-def _reference(assignment, checks, inputs, scratch, memory_mb, threads):
-    workdir = scratch / "reference"
-    workdir.mkdir()
-    run = runner.run_child(
-        workdir,
-        assignment=assignment.name,
-        checks=[c.name for c in checks],
-        inputs=inputs,
-        timeout=REFERENCE_TIMEOUT,
-        memory_mb=memory_mb,
-        threads=threads,
-    )
-    entries = run.report.get("checks", {})
-    for check in checks:
-        if not entries.get(check.name, {}).get("done"):
-            raise GradingError(
-                f"the reference run of {assignment.name} failed in check "
-                f"{check.name}: {entries.get(check.name) or run.report or 'no report'}\n"
-                f"{runner.output_tail(workdir)}"
-            )
-    arrays = run.arrays
-    _remove(workdir)
-    return arrays, run.report.get("sandbox") or {}, run.seconds
-
-
 def _process_ended(run):
     if run.returncode < 0:
         try:
@@ -218,125 +198,152 @@ def _process_ended(run):
     return f"the grading process ended early (exit status {run.returncode})"
 
 
-def _status(assignment, submission, run, memory_mb, timeout):
-    report = run.report
+def _memory_text(run, settings):
+    failed = next(
+        (name for name, check in run.outcome.checks.items() if check.memory), None
+    )
+    where = f" in check {failed}" if failed else ""
+    if run.outcome.import_error is not None:
+        where = " while loading the code"
+    scope = " for all its processes together" if run.out_of_memory else ""
+    return f"ran out of memory (the limit is {settings.memory_mb} MiB{scope}){where}"
+
+
+def _status(assignment, submission, run, settings):
+    """(status, message) of a submission's run."""
+    outcome = run.outcome
     missing = [n for n in assignment.answers if n not in submission.defined]
-    reported_missing = report.get("missing")
-    if isinstance(reported_missing, list):
-        missing += [
-            n for n in reported_missing if n in assignment.answers and n not in missing
-        ]
-    checks = report.get("checks") if isinstance(report.get("checks"), dict) else {}
+    missing += [
+        n for n in outcome.missing if n in assignment.answers and n not in missing
+    ]
     if run.timed_out:
         return "timeout", (
-            f"stopped after the {timeout:g} s time limit; the checks that finished "
-            "before it keep their points"
+            f"stopped after the {settings.timeout:g} s time limit; the checks that "
+            "finished before it keep their points"
         )
-    if report.get("memory_error"):
-        failed = next(
-            (
-                name
-                for name, entry in checks.items()
-                if isinstance(entry, dict)
-                and isinstance(entry.get("error"), dict)
-                and entry["error"].get("type") == "MemoryError"
-            ),
-            None,
-        )
-        where = f" in check {failed}" if failed else " while loading the code"
-        return "error", f"ran out of memory (the limit is {memory_mb} MiB){where}"
-    if report.get("import_error"):
+    if outcome.memory_error or run.out_of_memory:
+        return "error", _memory_text(run, settings)
+    if outcome.import_error:
         return "error", "while running the definitions: " + _error_text(
-            report["import_error"], submission
+            outcome.import_error, submission
         )
-    if not report.get("finished"):
+    if not outcome.finished:
         return "error", _process_ended(run)
     if missing:
         return "missing", _missing_text(missing, submission)
-    if submission.flags:
-        return "flagged", "marked for review: " + "; ".join(submission.flags)
+    flags = _flags(submission, outcome)
+    if flags:
+        return "flagged", "marked for review: " + "; ".join(flags)
     return "ok", ""
 
 
-def _grade_one(
-    assignment,
-    checks,
-    path,
-    submission,
-    folder,
-    inputs,
-    reference,
-    scratch,
-    timeout,
-    memory_mb,
-    threads,
-):
-    given = str(path)
-    if submission.problem:
-        return Result(
-            given,
-            folder,
-            "error",
-            clean(submission.problem),
-            _not_run(checks, "not run: " + clean(submission.problem)),
-            submission.flags,
-            0.0,
+def _flags(submission, outcome):
+    flags = list(submission.flags)
+    if outcome.problems:
+        flags.append(
+            "its grading process sent data the grader rejected: "
+            + clean("; ".join(outcome.problems), 200)
         )
-    if not any(name in submission.defined for name in assignment.answers):
-        message = _missing_text(list(assignment.answers), submission)
+    return tuple(flags)
+
+
+def _check_result(check, reported, reference, submission, status, message):
+    if reported is None:
+        return CheckResult(
+            check, False, f"not run ({status}: {message})" if message else "not run"
+        )
+    if reported.done:
+        return CheckResult(check, *compare(check, reference, reported.arrays))
+    if reported.missing:
+        needs = ", ".join(clean(n, 80) for n in reported.missing)
+        return CheckResult(check, False, f"not run: needs {needs}")
+    return CheckResult(check, False, _error_text(reported.error, submission))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Grading:
+    """What every submission of a batch is graded with."""
+
+    assignment: assignments.Assignment
+    checks: tuple
+    inputs: dict
+    reference: dict
+    scratch: pathlib.Path
+    settings: runner.Settings
+
+    def grade(self, path, submission, folder):
+        """The `Result` of one submission (read by `read_submission`)."""
+        if submission.problem:
+            why = clean(submission.problem)
+            return self._not_graded(path, folder, submission, "error", why)
+        if not any(name in submission.defined for name in self.assignment.answers):
+            why = _missing_text(list(self.assignment.answers), submission)
+            return self._not_graded(path, folder, submission, "missing", why)
+        workdir = self.scratch / folder
+        workdir.mkdir()
+        run = runner.run_child(
+            workdir,
+            self.assignment,
+            self.checks,
+            self.inputs,
+            self.settings,
+            code=submission.code,
+            expected={name: list(arrays) for name, arrays in self.reference.items()},
+        )
+        _remove(workdir)
+        status, message = _status(self.assignment, submission, run, self.settings)
+        results = tuple(
+            _check_result(
+                check,
+                run.outcome.checks.get(check.name),
+                self.reference[check.name],
+                submission,
+                status,
+                message,
+            )
+            for check in self.checks
+        )
         return Result(
-            given,
+            str(path),
             folder,
-            "missing",
+            status,
             message,
-            _not_run(checks, "not run: " + message),
-            submission.flags,
-            0.0,
+            results,
+            _flags(submission, run.outcome),
+            round(run.seconds, 2),
         )
 
-    workdir = scratch / folder
+    def _not_graded(self, path, folder, submission, status, why):
+        checks = _not_run(self.checks, "not run: " + why)
+        return Result(str(path), folder, status, why, checks, submission.flags, 0.0)
+
+
+def _reference(assignment, checks, inputs, scratch, settings):
+    workdir = scratch / "reference"
     workdir.mkdir()
-    run = runner.run_child(
-        workdir,
-        assignment=assignment.name,
-        checks=[c.name for c in checks],
-        inputs=inputs,
-        timeout=timeout,
-        memory_mb=memory_mb,
-        threads=threads,
-        code=submission.code,
-        expected={name: list(a) for name, a in reference.items()},
-    )
-    _remove(workdir)
-    status, message = _status(assignment, submission, run, memory_mb, timeout)
-    entries = (
-        run.report.get("checks") if isinstance(run.report.get("checks"), dict) else {}
-    )
-    results = []
+    trusted = dataclasses.replace(settings, timeout=REFERENCE_TIMEOUT)
+    run = runner.run_child(workdir, assignment, checks, inputs, trusted)
     for check in checks:
-        entry = entries.get(check.name)
-        entry = entry if isinstance(entry, dict) else {}
-        if entry.get("done") is True:
-            passed, text = compare(check, reference[check.name], run.arrays[check.name])
-        elif isinstance(entry.get("missing"), list):
-            passed = False
-            text = "not run: needs " + ", ".join(clean(n, 80) for n in entry["missing"])
-        elif "error" in entry:
-            passed, text = False, _error_text(entry["error"], submission)
-        else:
-            passed, text = (
-                False,
-                f"not run ({status}: {message})" if message else "not run",
+        reported = run.outcome.checks.get(check.name)
+        if reported is None or not reported.done:
+            raise GradingError(
+                f"the reference run of {assignment.name} failed in check "
+                f"{check.name}: {reported or run.outcome}\n"
+                f"{run.printed[-3000:]}"
             )
-        results.append(CheckResult(check, passed, text))
-    return Result(
-        given,
-        folder,
-        status,
-        message,
-        tuple(results),
-        submission.flags,
-        round(run.seconds, 2),
+    _remove(workdir)
+    return {
+        name: reported.arrays for name, reported in run.outcome.checks.items()
+    }, run.seconds
+
+
+def _isolation(sandbox):
+    if sandbox is not None:
+        return f"bubblewrap sandbox ({sandbox.describe()})"
+    return (
+        f"{WEAKER_ISOLATION}: submissions ran without the bubblewrap sandbox "
+        "(chosen with --weaker-isolation): they could read every file the grader's "
+        "user can read and reach the network; only the resource limits applied"
     )
 
 
@@ -348,6 +355,9 @@ def grade(
     timeout=DEFAULT_TIMEOUT,
     memory_mb=DEFAULT_MEMORY_MB,
     threads=1,
+    max_processes=limits.DEFAULT_MAX_PROCESSES,
+    disk_mb=limits.DEFAULT_DISK_MB,
+    sandbox=True,
     public_only=False,
     progress=None,
 ):
@@ -360,8 +370,14 @@ def grade(
             the returned `Batch`), so nobody can know the inputs in advance.
         timeout: Wall-clock seconds allowed per submission (the Python and
             TensorFlow start-up included).
-        memory_mb: Data-segment limit of each child, in MiB.
+        memory_mb: Memory of each submission's whole process tree, MiB.
         threads: Threads per child (TensorFlow and BLAS).
+        max_processes: Processes and threads each submission may have.
+        disk_mb: Size of each submission's working folder, MiB.
+        sandbox: True runs every submission in the bubblewrap sandbox (and
+            raises `sandbox.SandboxUnavailable` where it cannot be had);
+            False accepts weaker isolation, and the batch says so
+            (`course check`, where students run their own code).
         public_only: Run only the checks marked public (`course check`).
         progress: Called with `(index, total, Result)` after each one.
 
@@ -371,6 +387,7 @@ def grade(
     Raises:
         ValueError: An unknown assignment or a bad setting.
         FileNotFoundError: A submission path that does not exist.
+        SandboxUnavailable: `sandbox` is True and there is no sandbox.
         GradingError: The reference run failed.
 
     On Linux the calling process adopts the orphans of the children while it
@@ -378,21 +395,38 @@ def grade(
     so do not start other processes from other threads meanwhile.
     """
     assignment = assignments.get(assignment)
-    if timeout <= 0 or memory_mb < 256 or threads < 1:
+    if (
+        timeout <= 0
+        or memory_mb < 256
+        or threads < 1
+        or max_processes < 8
+        or disk_mb < 16
+    ):
         raise ValueError(
-            f"expected timeout > 0, memory_mb >= 256 and threads >= 1; got "
-            f"{timeout}, {memory_mb} and {threads}"
+            "expected timeout > 0, memory_mb >= 256, threads >= 1, max_processes >= 8 "
+            f"and disk_mb >= 16; got {timeout}, {memory_mb}, {threads}, "
+            f"{max_processes} and {disk_mb}"
         )
     paths = [pathlib.Path(p) for p in submissions]
     absent = [str(p) for p in paths if not p.is_file()]
     if absent:
         raise FileNotFoundError(f"no such submission file: {', '.join(absent)}")
+    settings = runner.Settings(
+        float(timeout),
+        memory_mb,
+        threads,
+        max_processes,
+        disk_mb,
+        sandboxes.find() if sandbox else None,
+    )
     checks = tuple(c for c in assignment.checks if c.public or not public_only)
     # Everything is read before any student code runs.
     read = [read_submission(p, assignment.flags, assignment.answers) for p in paths]
     folders = folder_names(paths)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     inputs = assignment.make_inputs(np.random.default_rng(seed))
+    with limits.ChildLimits(memory_mb, max_processes) as probe:
+        enforced = probe.describe(timeout, disk_mb if settings.sandbox else None)
 
     results = []
     with (
@@ -400,26 +434,14 @@ def grade(
         runner.subreaper(),
     ):
         scratch = pathlib.Path(scratch)
-        reference, sandbox, reference_seconds = _reference(
-            assignment, checks, inputs, scratch, memory_mb, threads
+        reference, reference_seconds = _reference(
+            assignment, checks, inputs, scratch, settings
         )
+        grading = _Grading(assignment, checks, inputs, reference, scratch, settings)
         for index, (path, submission, folder) in enumerate(zip(paths, read, folders)):
-            result = _grade_one(
-                assignment,
-                checks,
-                path,
-                submission,
-                folder,
-                inputs,
-                reference,
-                scratch,
-                timeout,
-                memory_mb,
-                threads,
-            )
-            results.append(result)
+            results.append(grading.grade(path, submission, folder))
             if progress is not None:
-                progress(index, len(paths), result)
+                progress(index, len(paths), results[-1])
     return Batch(
         assignment,
         checks,
@@ -427,7 +449,8 @@ def grade(
         float(timeout),
         memory_mb,
         threads,
-        sandbox,
+        _isolation(settings.sandbox),
+        enforced.as_json(),
         round(reference_seconds, 2),
         tuple(results),
     )

@@ -31,6 +31,9 @@ import stat
 import sys
 import zipfile
 
+from course.grading.limits import DEFAULT_DISK_MB
+from course.grading.limits import DEFAULT_MAX_PROCESSES
+
 CONFIG_FILE = "autograder.json"
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEFAULT_HIDDEN_VISIBILITY = "after_published"
@@ -78,7 +81,17 @@ def _add_script(archive, name, text):
     archive.writestr(info, text)
 
 
-def build(assignment_name, out, repository, timeout, memory_mb, hidden_visibility):
+def build(
+    assignment_name,
+    out,
+    repository,
+    timeout,
+    memory_mb,
+    hidden_visibility,
+    max_processes=DEFAULT_MAX_PROCESSES,
+    disk_mb=DEFAULT_DISK_MB,
+    weaker_isolation=False,
+):
     """Writes the autograder zip for `assignment_name` to `out`.
 
     Args:
@@ -86,9 +99,14 @@ def build(assignment_name, out, repository, timeout, memory_mb, hidden_visibilit
         out: The zip to write.
         repository: The checkout whose package is shipped (its root).
         timeout: Wall-clock seconds per submission.
-        memory_mb: Memory limit of a submission, MiB.
+        memory_mb: Memory of a submission's process tree, MiB.
         hidden_visibility: When students see the hidden checks: one of
             `VISIBILITIES`.
+        max_processes: Processes and threads per submission.
+        disk_mb: Size of a submission's working folder, MiB.
+        weaker_isolation: Grade even where bubblewrap cannot make a sandbox
+            (some container hosts forbid user namespaces); each result then
+            says so. Without it, such a run fails with a message saying why.
 
     Returns:
         The names in the zip.
@@ -117,7 +135,10 @@ def build(assignment_name, out, repository, timeout, memory_mb, hidden_visibilit
         "assignment": assignment.name,
         "timeout_seconds": timeout,
         "memory_mb": memory_mb,
+        "max_processes": max_processes,
+        "disk_mb": disk_mb,
         "hidden_visibility": hidden_visibility,
+        "weaker_isolation": bool(weaker_isolation),
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP_SH)
@@ -175,6 +196,7 @@ def run(root, config):
     import course.grading
     from course.grading import assignments
     from course.grading import reports
+    from course.grading.sandbox import SandboxUnavailable
 
     root = pathlib.Path(root)
     assignment = assignments.get(config["assignment"])
@@ -188,8 +210,11 @@ def run(root, config):
                 [path],
                 timeout=float(config["timeout_seconds"]),
                 memory_mb=int(config["memory_mb"]),
+                max_processes=int(config["max_processes"]),
+                disk_mb=int(config["disk_mb"]),
+                sandbox=not config["weaker_isolation"],
             )
-        except course.grading.GradingError as error:
+        except (course.grading.GradingError, SandboxUnavailable) as error:
             results = _failure(f"The autograder could not grade: {error}")
         else:
             results = reports.gradescope_results(batch, batch.results[0])
@@ -212,6 +237,9 @@ def _read_config(path):
         assignments.get(config["assignment"])
         float(config["timeout_seconds"])
         int(config["memory_mb"])
+        int(config["max_processes"])
+        int(config["disk_mb"])
+        bool(config["weaker_isolation"])
         if config["hidden_visibility"] not in VISIBILITIES:
             raise ValueError(f"unknown visibility {config['hidden_visibility']!r}")
     except (OSError, ValueError, KeyError, TypeError) as error:

@@ -26,6 +26,7 @@ MUST_AGREE = (
     "seed",
     "timeout_seconds",
     "memory_mb",
+    "isolated",
 )
 
 

@@ -6,8 +6,9 @@
     OUT/NAME/results.json           Gradescope's autograder format
     OUT/NAME/feedback.txt           the same, readable: check names, points
                                     and messages (never the checks' code)
-    OUT/grading.json                the batch: assignment, seed, limits,
-                                    sandbox, per-submission summary
+    OUT/grading.json                the batch: assignment, seed, how the
+                                    submissions were isolated, the limits
+                                    enforced, per-submission summary
 
 The files are written after every child process has ended, by the parent
 alone. Text that came from a submission (exception messages) is reduced
@@ -20,12 +21,20 @@ import json
 import pathlib
 import platform
 
+from course.grading.grader import WEAKER_ISOLATION
+
 GRADES_FILE = "grades.csv"
 BATCH_FILE = "grading.json"
 
 
 def _number(value):
     return f"{value:g}"
+
+
+def _isolation_warning(batch):
+    if batch.isolation.startswith(WEAKER_ISOLATION):
+        return ["Graded with weaker isolation: no sandbox (see grading.json)."]
+    return []
 
 
 def feedback_text(batch, result):
@@ -36,6 +45,7 @@ def feedback_text(batch, result):
         f"Submission: {result.submission}",
         f"Status: {result.status}" + (f" ({result.message})" if result.message else ""),
         f"Score: {_number(result.score)} / {_number(result.max_score)}",
+        *_isolation_warning(batch),
         "",
     ]
     width = max(len(r.check.name) for r in result.checks)
@@ -69,9 +79,9 @@ def gradescope_results(batch, result):
                 "visibility": "visible" if check.public else "after_published",
             }
         )
-    summary = f"Status: {result.status}."
-    if result.message:
-        summary += f" {result.message}"
+    summary = " ".join(
+        [f"Status: {result.status}.", result.message, *_isolation_warning(batch)]
+    ).strip()
     return {
         "score": result.score,
         "execution_time": round(result.seconds),
@@ -146,7 +156,9 @@ def write(batch, out):
         "timeout_seconds": batch.timeout,
         "memory_mb": batch.memory_mb,
         "threads": batch.threads,
-        "sandbox": batch.sandbox,
+        "isolated": not batch.isolation.startswith(WEAKER_ISOLATION),
+        "isolation": batch.isolation,
+        "limits": batch.limits,
         "reference_seconds": batch.reference_seconds,
         "python": platform.python_version(),
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -1,86 +1,106 @@
 """Parent side of a grading child process: start it, time it out, kill it
-and everything it started, and read back what it wrote, as plain data.
+and everything it started, and collect what it sent, as plain data.
 
-`run_child` writes the task and inputs into a fresh private working
-directory, starts `course.grading.child` there as a fresh isolated
+`run_child` writes the task, the inputs and the code into a fresh task
+folder, starts `course.grading.probes.child` as a fresh isolated
 interpreter with a scrubbed environment (no variable of the grader's own
 environment reaches it: the seed and the output folder are never passed),
-CPU only, fixed thread counts, in a new session (so its process group can
-be killed as a whole), waits at most `timeout` seconds of wall-clock time,
-kills the process group, and on Linux also kills any process that escaped
-the group (the grader makes itself a "child subreaper", so orphans of the
-child are re-parented to it and can be found). Then it reads the child's
-report and the arrays it was asked for, refusing links, special files,
-oversized files and anything that is not a numeric .npy.
+CPU only, fixed thread counts, in a new session, inside the bubblewrap
+sandbox (`course.grading.sandbox`) and its own control groups
+(`course.grading.limits`) where it grades a submission. It waits at most
+the timeout, kills the process group, the control groups' processes and
+on Linux any process that escaped (the grader makes itself a "child
+subreaper", so orphans are re-parented to it and can be found), and hands
+the bytes the child sent over its channel to `course.grading.outcome`.
 """
 
 import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
-import io
 import json
 import os
 import pathlib
 import signal
-import stat
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
 
-from course.grading.child import REPORT_FILE
-from course.grading.child import SAFE_NAME
-from course.grading.child import SUBMISSION_FILE
+from course.grading import limits
+from course.grading import outcome
+from course.grading import sandbox as sandboxes
+from course.grading.probes.child import SUBMISSION_FILE
 
-MAX_REPORT_BYTES = 2**20
-MAX_ARRAY_BYTES = 16 * 2**20
+MAX_CHANNEL_BYTES = 64 * 2**20
+MAX_OUTPUT_BYTES = 64 * 2**10  # the tail of what a child printed
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
 _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 _BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
-    "from course.grading.child import run; run(sys.argv[1:])"
+    "from {package}.child import run; run(sys.argv[1:])"
 )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How children run.
+
+    Attributes:
+        timeout: Wall-clock seconds before the process group is killed.
+        memory_mb: Memory of a child's whole process tree (see `limits`).
+        threads: Thread count for TensorFlow and the BLAS libraries.
+        max_processes: Tasks (processes and threads) a child may have.
+        disk_mb: Size of a sandboxed child's working folder.
+        sandbox: The `sandbox.Bubblewrap` submissions run in, or None to
+            run them without (weaker isolation, chosen explicitly).
+    """
+
+    timeout: float
+    memory_mb: int
+    threads: int = 1
+    max_processes: int = limits.DEFAULT_MAX_PROCESSES
+    disk_mb: int = limits.DEFAULT_DISK_MB
+    sandbox: sandboxes.Bubblewrap | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class ChildRun:
     """What one child process did.
 
     Attributes:
         returncode: Its exit status (negative: killed by that signal).
         timed_out: Whether the parent killed it at the timeout.
+        out_of_memory: Whether the kernel killed its tree at the memory limit.
         seconds: Wall-clock time from start to exit.
-        report: The report.json it wrote (a dict; {} if none was readable).
-        arrays: check -> name -> array, or a string saying why there is none.
+        outcome: The `outcome.ChildOutcome` parsed from what it sent.
+        limits: The `limits.Limits` it ran under.
+        printed: The end of what it printed (for an instructor's debugging).
     """
 
     returncode: int
     timed_out: bool
+    out_of_memory: bool
     seconds: float
-    report: dict
-    arrays: dict
+    outcome: outcome.ChildOutcome
+    limits: limits.Limits
+    printed: str
 
 
-def child_command(workdir):
-    """The command line of a child working in `workdir`."""
-    bootstrap = _BOOTSTRAP.format(root=str(_PACKAGE_ROOT))
-    return [sys.executable, "-I", "-B", "-c", bootstrap, str(workdir)]
-
-
-def child_environment(workdir, threads):
+def child_environment(home, threads):
     """The child's whole environment: nothing of the parent's but PATH."""
     threads = str(threads)
     return {
         "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
+        "HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
         "LANG": "C.UTF-8",
-        "KERAS_HOME": str(workdir / ".keras"),
+        "KERAS_HOME": str(home / ".keras"),
         "KERAS_BACKEND": "tensorflow",
-        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
         "MPLBACKEND": "Agg",
         "CUDA_VISIBLE_DEVICES": "-1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -154,156 +174,165 @@ def _kill_strays(known):
                 os.waitpid(pid, 0)
 
 
-def _read_file(workdir, parts, limit):
-    """Bytes of workdir/parts..., refusing links, special files and files
-    over `limit` bytes; raises OSError/ValueError saying why."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-    descriptor = os.open(workdir, flags | os.O_DIRECTORY)
-    try:
-        for part in parts[:-1]:
-            inner = os.open(part, flags | os.O_DIRECTORY, dir_fd=descriptor)
-            os.close(descriptor)
-            descriptor = inner
-        inner = os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=descriptor)
-        os.close(descriptor)
-        descriptor = inner
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError("not a regular file")
-        if status.st_size > limit:
-            raise ValueError(f"larger than {limit // 2**20} MiB")
-        with os.fdopen(descriptor, "rb") as file:
-            descriptor = None
-            return file.read(limit + 1)[:limit]
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
+class _PipeReader(threading.Thread):
+    """Reads a pipe from the child to its end, keeping at most `limit`
+    bytes: the first ones (`keep="head"`, the channel) or the last ones
+    (`keep="tail"`, what it printed). So a child can neither block on a
+    full pipe nor fill the grader's memory."""
+
+    def __init__(self, descriptor, limit, keep):
+        super().__init__(daemon=True)
+        self.descriptor, self.limit, self.keep = descriptor, limit, keep
+        self.data, self.overflow = bytearray(), False
+
+    def run(self):
+        with os.fdopen(self.descriptor, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(2**16):
+                if len(self.data) + len(chunk) <= self.limit:
+                    self.data += chunk
+                    continue
+                self.overflow = True
+                if self.keep == "tail":
+                    self.data = (self.data + chunk)[-self.limit :]
 
 
-def read_report(workdir):
-    """The child's report.json as a dict ({} if absent or malformed)."""
-    try:
-        report = json.loads(_read_file(workdir, [REPORT_FILE], MAX_REPORT_BYTES))
-    except (OSError, ValueError, RecursionError):  # e.g. [[[[...]]]] nested too deep
-        return {}
-    return report if isinstance(report, dict) else {}
+def _command(launch, task_folder):
+    """The child's command line, under `launch` (a `sandbox.Launch`) or
+    without a sandbox (None)."""
+    if launch is not None:
+        bootstrap = _BOOTSTRAP.format(root=sandboxes.GRADER_FOLDER, package="probes")
+        prefix, argument = launch.arguments, sandboxes.TASK_FOLDER
+    else:
+        bootstrap = _BOOTSTRAP.format(
+            root=str(_PACKAGE_ROOT), package="course.grading.probes"
+        )
+        prefix, argument = [], str(task_folder)
+    return [*prefix, sys.executable, "-I", "-B", "-c", bootstrap, argument]
 
 
-def read_array(workdir, check, name):
-    """One output array, or a string saying why it cannot be used."""
-    if not (SAFE_NAME.match(check) and SAFE_NAME.match(name)):
-        raise ValueError(f"bad output name {check}/{name}")
-    try:
-        data = _read_file(workdir, ["outputs", check, f"{name}.npy"], MAX_ARRAY_BYTES)
-    except FileNotFoundError:
-        return "not produced"
-    except (OSError, ValueError) as error:
-        return f"unreadable output ({error})"
-    try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as error:  # noqa: BLE001 - any malformed file
-        return f"unreadable output ({type(error).__name__})"
-    if not isinstance(array, np.ndarray):
-        return "unreadable output (not a .npy array)"
-    if array.dtype.kind not in "biuf":
-        return f"not a numeric array ({array.dtype})"
-    return array
+def _write_task(folder, assignment, checks, inputs, code, task):
+    (folder / "inputs").mkdir(parents=True)
+    for name, array in inputs.items():
+        np.save(folder / "inputs" / f"{name}.npy", array, allow_pickle=False)
+    if code is not None:
+        (folder / SUBMISSION_FILE).write_text(code, encoding="utf-8")
+    task = {
+        "assignment": assignment.name,
+        "spec": assignment.probe_spec,
+        "answers": list(assignment.answers),
+        "checks": [check.name for check in checks],
+        "needs": {check.name: list(check.needs) for check in checks},
+        "uses_keras": assignment.uses_keras,
+        "inputs": sorted(inputs),
+        "reference": code is None,
+        **task,
+    }
+    (folder / "task.json").write_text(json.dumps(task))
 
 
-def _trusted_names(workdir, check):
-    folder = workdir / "outputs" / check
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path.stem for path in folder.glob("*.npy") if SAFE_NAME.match(path.stem)
-    )
-
-
-def run_child(
-    workdir,
-    *,
-    assignment,
-    checks,
-    inputs,
-    timeout,
-    memory_mb,
-    threads=1,
-    code=None,
-    expected=None,
-):
-    """Runs one child in `workdir` (an empty private directory).
+def run_child(workdir, assignment, checks, inputs, settings, code=None, expected=None):
+    """Runs one child with `workdir` (an empty private folder) as scratch.
 
     Args:
-        workdir: The child's working directory (created by the caller).
-        assignment: The assignment's name.
-        checks: Names of the checks to run.
-        inputs: Dict name -> array, written as inputs/NAME.npy.
-        timeout: Wall-clock seconds before the process group is killed.
-        memory_mb: The child's data-segment limit.
-        threads: Thread count for TensorFlow and the BLAS libraries.
-        code: The submission's kept code; None runs the reference answers.
-        expected: Dict check -> output names to read back (a submission's
-            run); None reads whatever the (trusted reference) child wrote.
+        workdir: A fresh folder of the grader's for this child.
+        assignment: The `Assignment`.
+        checks: The `Check`s to run.
+        inputs: Dict name -> array, the check inputs.
+        settings: The `Settings`.
+        code: The submission's kept code, run in the sandbox (unless
+            `settings.sandbox` is None); None runs the trusted reference
+            answers, outside it.
+        expected: Dict check -> the array names to accept (a submission's
+            run); None accepts whatever the trusted reference sends.
 
     Returns:
         A `ChildRun`.
     """
     workdir = pathlib.Path(workdir)
-    (workdir / "inputs").mkdir()
-    for name, array in inputs.items():
-        np.save(workdir / "inputs" / f"{name}.npy", array, allow_pickle=False)
-    if code is not None:
-        (workdir / SUBMISSION_FILE).write_text(code, encoding="utf-8")
-    task = {
-        "assignment": assignment,
-        "checks": list(checks),
-        "inputs": sorted(inputs),
-        "memory_mb": memory_mb,
-        "threads": threads,
-        "reference": code is None,
-    }
-    (workdir / "task.json").write_text(json.dumps(task))
-
+    sandboxed = code is not None and settings.sandbox is not None
+    home = pathlib.Path(sandboxes.WORK_FOLDER) if sandboxed else workdir / "home"
+    if not sandboxed:
+        (home / "tmp").mkdir(parents=True)
     known = _children()
-    started = time.monotonic()
-    with open(workdir / "output.txt", "wb") as output:
-        process = subprocess.Popen(
-            child_command(workdir),
-            cwd=workdir,
-            env=child_environment(workdir, threads),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with limits.ChildLimits(settings.memory_mb, settings.max_processes) as child_limits:
+        # Pipes only: no host file is ever one of the child's descriptors.
+        channel, channel_end = os.pipe()
+        printed, printed_end = os.pipe()
+        stdin, stdin_end = os.pipe()
+        os.close(stdin_end)  # an empty standard input
+        _write_task(
+            workdir / "task",
+            assignment,
+            checks,
+            inputs,
+            code,
+            {
+                "channel_fd": channel_end,
+                "memory_mb": settings.memory_mb,
+                "file_size_mb": limits.FILE_SIZE_MB,
+                "max_processes": child_limits.rlimit_processes,
+                "threads": settings.threads,
+            },
         )
-    try:
-        process.wait(timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        _kill_group(process.pid)
-        process.wait()
-        _kill_strays(known)
-    seconds = time.monotonic() - started
+        launch = (
+            settings.sandbox.launch(workdir / "task", settings.disk_mb)
+            if sandboxed
+            else contextlib.nullcontext()
+        )
 
-    arrays = {}
-    for check in checks:
-        names = (
-            _trusted_names(workdir, check)
-            if expected is None
-            else expected.get(check, ())
+        started = time.monotonic()
+        try:
+            with launch:
+                process = subprocess.Popen(
+                    _command(launch if sandboxed else None, workdir / "task"),
+                    cwd=home if not sandboxed else "/",
+                    env=child_environment(home, settings.threads),
+                    stdin=stdin,
+                    stdout=printed_end,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    pass_fds=(channel_end, *getattr(launch, "descriptors", ())),
+                    preexec_fn=child_limits.join,
+                )
+        finally:
+            for descriptor in (stdin, printed_end, channel_end):
+                os.close(descriptor)
+        readers = {
+            "channel": _PipeReader(channel, MAX_CHANNEL_BYTES, keep="head"),
+            "printed": _PipeReader(printed, MAX_OUTPUT_BYTES, keep="tail"),
+        }
+        for reader in readers.values():
+            reader.start()
+        try:
+            process.wait(settings.timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            _kill_group(process.pid)
+            child_limits.kill()
+            process.wait()
+            _kill_strays(known)
+        seconds = time.monotonic() - started
+        for reader in readers.values():
+            reader.join(10)
+        out_of_memory = child_limits.oom_killed()
+        described = child_limits.describe(
+            settings.timeout, settings.disk_mb if sandboxed else None
         )
-        arrays[check] = {name: read_array(workdir, check, name) for name in names}
-    return ChildRun(
-        process.returncode, timed_out, seconds, read_report(workdir), arrays
+    parsed = outcome.parse(
+        bytes(readers["channel"].data),
+        checks=[check.name for check in checks],
+        expected=expected,
+        overflow=readers["channel"].overflow,
     )
-
-
-def output_tail(workdir, characters=3000):
-    """The end of what the child printed (for the instructor's debugging)."""
-    try:
-        data = _read_file(pathlib.Path(workdir), ["output.txt"], 64 * 2**20)
-    except (OSError, ValueError):
-        return ""
-    return data[-characters:].decode("utf-8", "replace")
+    printed = bytes(readers["printed"].data).decode("utf-8", "replace")
+    return ChildRun(
+        process.returncode,
+        timed_out,
+        out_of_memory,
+        seconds,
+        parsed,
+        described,
+        printed,
+    )

@@ -1,219 +1,294 @@
-"""Confinement of a grading child process, applied by the child itself
-before it reads a line of student code.
+"""The file-system, process and network isolation of a grading child:
+bubblewrap.
 
-`confine(workdir, memory_mb)` does, in this order:
+Each submission's child runs under `bwrap` (bubblewrap, the sandbox behind
+Flatpak: a small setuid-free tool that builds a fresh mount namespace from
+the command line and is packaged by every Linux distribution), chosen over
+Docker or nsjail because it needs no daemon, no root and no image, and over
+hand-written namespace calls because it is maintained and audited. What the
+child sees:
 
-- resource limits: the data segment (`RLIMIT_DATA`: heap and anonymous
-  memory; TensorFlow's large but unused virtual address space is not
-  counted, unlike `RLIMIT_AS`), the size of any file written
-  (`RLIMIT_FSIZE`) and no core files; soft and hard limits alike;
-- Linux only, where the kernel has Landlock (5.13+): file-system writes
-  anywhere but beneath `workdir` (and to /dev/null) are refused, and so
-  are TCP connections, binding TCP ports and, from Landlock ABI 6, signals
-  to processes outside the sandbox (the grader) and abstract Unix sockets;
-  a sandboxed process also cannot ptrace (or read the environment of)
-  processes outside it;
-- when running as root: every capability is dropped, so the limits above
-  cannot be raised again and no file permission is bypassed.
+- read-only: the operating system's /usr (with /bin, /lib ... links), the
+  dynamic loader's configuration, the Python installation (base prefix,
+  virtual environment, site-packages), the probes (`course.grading.probes`,
+  as the top-level package `probes`) and the course modules a student
+  notebook may import (`ALLOWED_COURSE_MODULES`), and its own task folder
+  (`/task`: the task file, the check inputs and its own code);
+- read-write: `/submission`, a fresh tmpfs of `disk_mb` MiB (also HOME and,
+  through a link, /tmp), gone when the child ends; everything else but the
+  device nodes (/dev/null, /dev/urandom ...) is mounted read-only, and the
+  child's standard streams and channel are pipes, never host files;
+- where the grader runs as root, the sandbox's user is root outside
+  (without capabilities) and owns the host's device nodes: then a seccomp
+  filter (compiled by libseccomp, as Flatpak does) refuses every call that
+  changes a file's mode, owner, times or extended attributes;
+- nothing else: no other submission, no instructor file, no project
+  checkout, no solutions, no home directory; where the Python installation
+  holds the `course` or `custom_layers` packages, an empty folder hides
+  them;
+- its own user (nobody), PID (a private /proc), network (only an isolated
+  loopback: no TCP, UDP or Unix socket reaches the host), IPC, UTS and
+  cgroup namespaces, no capabilities, no new user namespaces, a new
+  session (no terminal injection), and death with the grader.
 
-Everything is irreversible for the process and its descendants. What the
-child can still do: read files its user can read (including the grader's
-command line in /proc, so `--seed` is no secret *during* grading; it need
-not be, the child receives every input the checks use anyway: what matters
-is that the seed is unknown when a student submits), use CPU until the
-parent's wall-clock timeout, and write inside its own working directory.
-
-`confine` returns a dict describing what it could apply; the parent
-records it in `grading.json`.
+Resource limits are `course.grading.limits`'s. Where bubblewrap cannot be
+had, `find` raises `SandboxUnavailable` with a message saying what is
+missing and how to install it; the grader never falls back silently.
 """
 
-import ctypes
-import ctypes.util
+import dataclasses
+import errno
+import functools
+import importlib.util
 import os
-import resource
-import signal
+import pathlib
+import shutil
+import subprocess
 import sys
 
-FILE_SIZE_LIMIT_MB = 64
-
-# Landlock (linux/landlock.h). The three system calls have the same numbers
-# on every architecture.
-_SYS_LANDLOCK_CREATE_RULESET = 444
-_SYS_LANDLOCK_ADD_RULE = 445
-_SYS_LANDLOCK_RESTRICT_SELF = 446
-_CREATE_RULESET_VERSION = 1 << 0
-_RULE_PATH_BENEATH = 1
-_FS_WRITE_FILE = 1 << 1
-_FS_WRITE_RIGHTS_V1 = (
-    _FS_WRITE_FILE
-    | (1 << 4)  # REMOVE_DIR
-    | (1 << 5)  # REMOVE_FILE
-    | (1 << 6)  # MAKE_CHAR
-    | (1 << 7)  # MAKE_DIR
-    | (1 << 8)  # MAKE_REG
-    | (1 << 9)  # MAKE_SOCK
-    | (1 << 10)  # MAKE_FIFO
-    | (1 << 11)  # MAKE_BLOCK
-    | (1 << 12)  # MAKE_SYM
+PACKAGE = "bubblewrap"
+INSTALL_HINT = (
+    "install the package `bubblewrap` (Debian/Ubuntu: sudo apt-get install "
+    "bubblewrap; Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S "
+    "bubblewrap)"
 )
-_FS_REFER = 1 << 13  # ABI 2
-_FS_TRUNCATE = 1 << 14  # ABI 3
-_NET_BIND_TCP = 1 << 0  # ABI 4
-_NET_CONNECT_TCP = 1 << 1  # ABI 4
-_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
-_SCOPE_SIGNAL = 1 << 1  # ABI 6
-
-_PR_CAPBSET_DROP = 24
-_PR_SET_NO_NEW_PRIVS = 38
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [
-        ("handled_access_fs", ctypes.c_uint64),
-        ("handled_access_net", ctypes.c_uint64),
-        ("scoped", ctypes.c_uint64),
-    ]
-
-
-class _PathBeneathAttr(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [
-        ("effective", ctypes.c_uint32),
-        ("permitted", ctypes.c_uint32),
-        ("inheritable", ctypes.c_uint32),
-    ]
-
-
-def _libc():
-    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
-
-def _limit(kind, value):
-    resource.setrlimit(kind, (value, value))
-
-
-def _set_limits(memory_mb):
-    _limit(resource.RLIMIT_DATA, memory_mb * 2**20)
-    _limit(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT_MB * 2**20)
-    _limit(resource.RLIMIT_CORE, 0)
-    # A write past RLIMIT_FSIZE then fails with an OSError instead of
-    # killing the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+# What a student notebook may import from `course` inside the sandbox.
+ALLOWED_COURSE_MODULES = ("course.data", "course.device", "course.plots")
+# Packages that hold reference code: never in the sandbox's view.
+HIDDEN_PACKAGES = ("course", "custom_layers")
+TASK_FOLDER = "/task"
+WORK_FOLDER = "/submission"
+GRADER_FOLDER = "/grader"
+_SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
+# The device nodes `bwrap --dev` binds from the host: bound again read-only,
+# so that their modes and times cannot be changed (a grader running as root
+# maps the sandbox's user to root, who owns them); reading and writing them
+# still works.
+_DEVICES = (
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+)
+NOBODY = 65534
+METADATA_CALLS = (
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "fchown",
+    "lchown",
+    "fchownat",
+    "utime",
+    "utimes",
+    "futimesat",
+    "utimensat",
+    "setxattr",
+    "lsetxattr",
+    "fsetxattr",
+    "removexattr",
+    "lremovexattr",
+    "fremovexattr",
+)
+_PROBES = pathlib.Path(__file__).resolve().parent / "probes"
 
 
-def landlock_abi():
-    """The kernel's Landlock ABI version, or 0 where there is none."""
-    if not sys.platform.startswith("linux"):
-        return 0
-    version = _libc().syscall(
-        _SYS_LANDLOCK_CREATE_RULESET,
-        None,
-        ctypes.c_size_t(0),
-        ctypes.c_uint32(_CREATE_RULESET_VERSION),
-    )
-    return max(version, 0)
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot be set up on this machine (the message says why
+    and what to install)."""
 
 
-def _add_rule(libc, ruleset, path, rights, flags=os.O_PATH):
-    descriptor = os.open(path, flags | os.O_CLOEXEC)
-    try:
-        attr = _PathBeneathAttr(rights, descriptor)
-        if (
-            libc.syscall(
-                _SYS_LANDLOCK_ADD_RULE,
-                ruleset,
-                _RULE_PATH_BENEATH,
-                ctypes.byref(attr),
-                ctypes.c_uint32(0),
-            )
-            != 0
-        ):
-            raise OSError(ctypes.get_errno(), f"landlock_add_rule({path})")
-    finally:
-        os.close(descriptor)
+def _python_folders():
+    import site
+
+    folders = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    folders |= set(site.getsitepackages())
+    folders.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted(os.path.realpath(f) for f in folders if os.path.isdir(f))
 
 
-def _landlock(workdir):
-    """Restricts writes to `workdir`; returns a description or None."""
-    abi = landlock_abi()
-    if abi < 1:
+def _outermost(paths):
+    """`paths` without those inside another one."""
+    kept = []
+    for path in sorted(paths, key=len):
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _inside(path, folders):
+    return any(path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _package_folder(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    libc = _libc()
-    write_rights = _FS_WRITE_RIGHTS_V1
-    if abi >= 2:
-        write_rights |= _FS_REFER
-    if abi >= 3:
-        write_rights |= _FS_TRUNCATE
-    network = _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0
-    scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL if abi >= 6 else 0
-    # Older kernels reject the fields they do not know: pass only theirs.
-    attr = _RulesetAttr(write_rights, network, scoped)
-    size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = libc.syscall(
-        _SYS_LANDLOCK_CREATE_RULESET,
-        ctypes.byref(attr),
-        ctypes.c_size_t(size),
-        ctypes.c_uint32(0),
-    )
-    if ruleset < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
-    try:
-        _add_rule(libc, ruleset, workdir, write_rights, os.O_PATH | os.O_DIRECTORY)
-        file_rights = _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-        _add_rule(libc, ruleset, "/dev/null", file_rights)
-        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
-        if libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
-            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
-    finally:
-        os.close(ruleset)
-    confined = ["file writes outside the working directory"]
-    if network:
-        confined.append("TCP")
-    if scoped:
-        confined.append("signals to other processes")
-    return f"Landlock ABI {abi}: no " + ", no ".join(confined)
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
 
 
-def _drop_capabilities():
-    """Drops every capability of a root process; returns whether it did."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        return False
-    libc = _libc()
-    for capability in range(64):
-        libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)  # fails past the last one
-    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    if libc.capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
-    return True
+def _allowed_module_binds():
+    """(host path, sandbox path) of `course/__init__.py` and every allowed
+    module or package."""
+    course = pathlib.Path(_package_folder("course"))
+    binds = [(course / "__init__.py", "course/__init__.py")]
+    for module in ALLOWED_COURSE_MODULES:
+        relative = pathlib.Path(*module.split("."))
+        package = course.parent / relative
+        host = package if package.is_dir() else package.with_suffix(".py")
+        binds.append((host, relative if host.is_dir() else relative.with_suffix(".py")))
+    return [(str(host), f"{GRADER_FOLDER}/{inner}") for host, inner in binds]
 
 
-def confine(workdir, memory_mb):
-    """Applies the limits to this process (see the module docstring).
+class Launch:
+    """The bwrap command line for one child and the descriptors it needs
+    (a context manager: leaving closes them)."""
 
-    Args:
-        workdir: The only directory the process may write to.
-        memory_mb: The data-segment limit in MiB.
+    def __init__(self, executable):
+        self.arguments = [executable]
+        self.descriptors = []
 
-    Returns:
-        A dict: `memory_mb`, `file_size_mb`, `landlock` (a description, or
-        None where the kernel has no Landlock), `capabilities_dropped`.
-    """
-    _set_limits(memory_mb)
-    landlock = _landlock(os.fspath(workdir))
-    return {
-        "memory_mb": memory_mb,
-        "file_size_mb": FILE_SIZE_LIMIT_MB,
-        "landlock": landlock,
-        "capabilities_dropped": _drop_capabilities(),
-    }
+    def bind(self, host, inner):
+        self.arguments += ["--ro-bind", str(host), str(inner)]
+
+    def seccomp(self):
+        """Refuses, in the sandbox, every system call that changes a file's
+        mode, owner, times or extended attributes (`METADATA_CALLS`), with
+        a filter libseccomp compiles (as Flatpak does for bwrap)."""
+        import pyseccomp
+
+        rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+        for call in METADATA_CALLS:
+            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), call)
+        descriptor = os.memfd_create("course-grade-seccomp")
+        with os.fdopen(os.dup(descriptor), "wb") as file:
+            rules.export_bpf(file)
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        self.descriptors.append(descriptor)
+        self.arguments += ["--seccomp", str(descriptor)]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        for descriptor in self.descriptors:
+            os.close(descriptor)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bubblewrap:
+    """A working `bwrap` and how to run a child under it."""
+
+    executable: str
+    version: str
+
+    def describe(self):
+        user = (
+            "nobody (the grader runs as root)" if os.geteuid() == 0 else "the grader's"
+        )
+        return (
+            f"{self.version}: read-only Python installation and probes, a private "
+            "size-limited working folder, own user, PID, network, IPC and UTS "
+            f"namespaces, no capabilities; outside, the sandbox's user is {user}"
+        )
+
+    def launch(self, task_folder, disk_mb):
+        """The `Launch` of a child whose task folder is `task_folder`."""
+        launch = Launch(self.executable)
+        launch.arguments += [
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--uid",
+            str(NOBODY),
+            "--gid",
+            str(NOBODY),
+            "--cap-drop",
+            "ALL",
+            "--die-with-parent",
+            "--new-session",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(disk_mb * 2**20),
+            "--tmpfs",
+            WORK_FOLDER,
+            "--dir",
+            f"{WORK_FOLDER}/tmp",
+            "--symlink",
+            f"{WORK_FOLDER}/tmp",
+            "/tmp",
+        ]
+        for folder in _SYSTEM_FOLDERS:
+            if os.path.islink(folder):
+                launch.arguments += ["--symlink", os.readlink(folder), folder]
+            elif os.path.isdir(folder):
+                launch.bind(folder, folder)
+        for file in _SYSTEM_FILES:
+            if os.path.exists(file):
+                launch.bind(file, file)
+        python = _outermost(
+            f for f in _python_folders() if not _inside(f, _SYSTEM_FOLDERS)
+        )
+        for folder in python:
+            launch.bind(folder, folder)
+        visible = [*python, *_SYSTEM_FOLDERS]
+        for name in HIDDEN_PACKAGES:
+            folder = _package_folder(name)
+            if folder and _inside(folder, visible):
+                launch.arguments += ["--tmpfs", folder]
+        launch.bind(_PROBES, f"{GRADER_FOLDER}/probes")
+        for host, inner in _allowed_module_binds():
+            launch.bind(host, inner)
+        launch.bind(task_folder, TASK_FOLDER)
+        # The sandbox's own root and /dev are tmpfs folders bwrap made:
+        # read-only too, so the working folder is the only place to write.
+        launch.arguments += ["--remount-ro", "/dev", "--remount-ro", "/"]
+        if os.geteuid() == 0:
+            launch.seccomp()
+        launch.arguments += ["--chdir", WORK_FOLDER, "--"]
+        return launch
+
+
+@functools.cache
+def find():
+    """The machine's working bubblewrap; raises `SandboxUnavailable`."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(
+            f"the grading sandbox needs Linux (bubblewrap); this is {sys.platform}"
+        )
+    executable = shutil.which("bwrap")
+    if executable is None:
+        raise SandboxUnavailable(
+            f"the grading sandbox needs bubblewrap (bwrap), which is not on PATH: "
+            f"{INSTALL_HINT}"
+        )
+    version = subprocess.run(
+        [executable, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    sandbox = Bubblewrap(executable, version or "bubblewrap")
+    with sandbox.launch("/", 16) as launch:
+        trial = subprocess.run(
+            [*launch.arguments, sys.executable, "-I", "-c", "pass"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            pass_fds=launch.descriptors,
+        )
+    if trial.returncode != 0:
+        raise SandboxUnavailable(
+            f"bubblewrap is installed but cannot create a sandbox here "
+            f"({trial.stderr.strip() or f'exit status {trial.returncode}'}); it "
+            "needs unprivileged user namespaces (sysctl "
+            "kernel.unprivileged_userns_clone=1, and on Ubuntu 24.04+ "
+            "kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile "
+            "for bwrap)"
+        )
+    return sandbox

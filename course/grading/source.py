@@ -21,15 +21,8 @@ answers are found by name wherever their cell sits, and a slow or failing
 demonstration cell costs nothing. A syntax error anywhere still counts:
 Python would not run the notebook either.
 
-The same pass looks for things an instructor should review: a submission
-that uses the built-in layer it was asked to write (`keras.layers.LSTM`),
-imports the course's reference layers or (for a NumPy assignment) an
-autodiff library, changes attributes of imported modules
-(`np.allclose = ...`), reads the environment, runs processes, opens files,
-or uses `eval`/`exec`/`getattr`-style dynamic access. Such submissions
-are still graded, but their status is "flagged" and the reason is listed.
-These are heuristics on the source: they catch the plain attempts and
-mark the obfuscated ones (which need dynamic access) for review.
+The statements kept, and those that would change a module, are then
+reviewed by `course.grading.flags` for things an instructor should look at.
 """
 
 import ast
@@ -37,134 +30,10 @@ import dataclasses
 import json
 import pathlib
 
+from course.grading.flags import DEFAULT_RULES
+from course.grading.flags import find_flags
+
 MAX_SUBMISSION_BYTES = 20 * 2**20
-
-DYNAMIC_NAMES = frozenset(
-    {
-        "eval",
-        "exec",
-        "compile",
-        "__import__",
-        "getattr",
-        "setattr",
-        "delattr",
-        "globals",
-        "vars",
-        "open",
-        "breakpoint",
-    }
-)
-DUNDER_ATTRIBUTES = frozenset(
-    {
-        "__dict__",
-        "__globals__",
-        "__builtins__",
-        "__subclasses__",
-        "__code__",
-        "__closure__",
-        "__getattribute__",
-        "__setattr__",
-    }
-)
-SUSPICIOUS_MODULES = frozenset(
-    {
-        "subprocess",
-        "ctypes",
-        "socket",
-        "signal",
-        "multiprocessing",
-        "importlib",
-        "builtins",
-        "shutil",
-        "inspect",
-        "gc",
-        "pickle",
-        "marshal",
-        "resource",
-        "pty",
-        "psutil",
-        "threading",
-        "asyncio",
-        "urllib",
-        "requests",
-        "http",
-    }
-)
-GRADER_MODULE = "course.grading"
-SUSPICIOUS_ATTRIBUTES = {
-    "os": frozenset(
-        {
-            "environ",
-            "environb",
-            "getenv",
-            "putenv",
-            "unsetenv",
-            "system",
-            "popen",
-            "kill",
-            "killpg",
-            "fork",
-            "forkpty",
-            "setsid",
-            "setpgid",
-            "_exit",
-            "remove",
-            "unlink",
-            "rmdir",
-            "removedirs",
-            "rename",
-            "replace",
-            "chmod",
-            "getppid",
-            "chdir",
-            "listdir",
-            "scandir",
-            "walk",
-            "open",
-            "write",
-        }
-    ),
-    "sys": frozenset(
-        {
-            "modules",
-            "exit",
-            "_getframe",
-            "settrace",
-            "setprofile",
-            "addaudithook",
-            "stdout",
-            "stderr",
-            "argv",
-        }
-    ),
-}
-SUSPICIOUS_PREFIXES = {"os": ("exec", "spawn", "posix_spawn")}
-
-
-@dataclasses.dataclass(frozen=True)
-class FlagRules:
-    """What makes a submission of one assignment suspicious.
-
-    Attributes:
-        wrapped: Names of built-in classes the assignment asks students to
-            write themselves (e.g. `LSTM`, `LSTMCell`); using one from
-            `keras`/`tensorflow` flags the submission.
-        forbidden_imports: Top-level modules whose import flags it (always
-            `custom_layers`; autodiff libraries for a NumPy assignment).
-        reason: Why those are not allowed, appended to the flag.
-    """
-
-    wrapped: frozenset = frozenset()
-    forbidden_imports: frozenset = frozenset({"custom_layers"})
-    reason: str = "the assignment asks for your own implementation"
-
-
-WRAPPER_MODULES = ("keras", "tensorflow", "tf_keras")
-# Functions that turn a string into a Keras class: "GRU" + "Cell" would
-# dodge the check of `wrapped` names.
-KERAS_LOOKUPS = frozenset(
-    {"deserialize_keras_object", "get_registered_object", "deserialize"}
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -360,7 +229,7 @@ def _needed(statements, answers):
     return [statement for statement in statements if id(statement) in selected]
 
 
-def read_submission(path, rules=FlagRules(), answers=()):
+def read_submission(path, rules=DEFAULT_RULES, answers=()):
     """Reads and analyses one submission file (see `_read`); a file the
     analysis chokes on (nested too deeply, null bytes) is a problem of that
     submission, never an error of the grader."""
@@ -466,156 +335,5 @@ def _read(path, rules, answers):
         )
         + side_effects
     )
-    flags = _Flagger(rules).run([(label, node) for label, _, node in reviewed])
+    flags = find_flags(rules, [(label, node) for label, _, node in reviewed])
     return dataclasses.replace(submission, flags=tuple(flags))
-
-
-class _Flagger(ast.NodeVisitor):
-    """Collects the review reasons of `read_submission`."""
-
-    def __init__(self, rules):
-        self.rules = rules
-        self.modules = {}  # local name -> dotted module (or module.attribute)
-        self.found = {}  # reason -> location of its first occurrence
-        self.label = ""
-
-    def run(self, statements):
-        """Reasons, with their places, for `(cell label, node)` statements."""
-        for _, statement in statements:  # aliases first: they may be used before
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Import):
-                    for alias in node.names:
-                        local = alias.asname or alias.name.split(".")[0]
-                        self.modules[local] = alias.name if alias.asname else local
-                elif (
-                    isinstance(node, ast.ImportFrom) and node.module and not node.level
-                ):
-                    for alias in node.names:
-                        self.modules[alias.asname or alias.name] = (
-                            f"{node.module}.{alias.name}"
-                        )
-        self._follow_aliases([statement for _, statement in statements])
-        seen = set()
-        for label, statement in statements:
-            if id(statement) not in seen:
-                seen.add(id(statement))
-                self.label = label
-                self.visit(statement)
-        return [f"{reason} ({where})" for reason, where in self.found.items()]
-
-    def _follow_aliases(self, statements):
-        """Adds names bound to an imported chain (`L = keras.layers`, then
-        `cell = L.LSTMCell`) to `modules`, until no more are found."""
-        aliases = [
-            (node.targets[0].id, node.value)
-            for statement in statements
-            for node in ast.walk(statement)
-            if isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, (ast.Name, ast.Attribute))
-        ]
-        changed = True
-        while changed:
-            changed = False
-            for name, value in aliases:
-                dotted = self._dotted(value)
-                if dotted is not None and name not in self.modules:
-                    self.modules[name] = dotted
-                    changed = True
-
-    def _flag(self, reason, node):
-        line = f"line {node.lineno}"
-        self.found.setdefault(reason, f"{self.label}, {line}" if self.label else line)
-
-    def _check_import(self, module, node):
-        top = module.split(".")[0]
-        if top in self.rules.forbidden_imports:
-            self._flag(f"uses {top} ({self.rules.reason})", node)
-        elif top in SUSPICIOUS_MODULES:
-            self._flag(f"imports {top}", node)
-        else:
-            self._check_dotted(module, node)
-
-    def visit_Import(self, node):
-        for alias in node.names:
-            self._check_import(alias.name, node)
-
-    def visit_ImportFrom(self, node):
-        if node.module and not node.level:
-            self._check_import(node.module, node)
-            for alias in node.names:
-                if alias.name in DYNAMIC_NAMES:
-                    self._flag(f"imports {alias.name}", node)
-
-    def _dotted(self, node):
-        """`keras.layers.LSTM` for an attribute chain on an imported name."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name) and node.id in self.modules:
-            return ".".join([self.modules[node.id], *reversed(parts)])
-        return None
-
-    def _check_dotted(self, dotted, node):
-        parts = dotted.split(".")
-        if parts[0] in WRAPPER_MODULES and parts[-1] in self.rules.wrapped:
-            self._flag(f"uses {dotted} ({self.rules.reason})", node)
-        if parts[0] in WRAPPER_MODULES and parts[-1] in KERAS_LOOKUPS:
-            self._flag(f"uses {dotted} (looks up a Keras class by name)", node)
-        forbidden = [part for part in parts if part in self.rules.forbidden_imports]
-        if forbidden:  # custom_layers, also as course.compare.custom_layers
-            self._flag(f"uses {forbidden[0]} ({self.rules.reason})", node)
-        if dotted == GRADER_MODULE or dotted.startswith(GRADER_MODULE + "."):
-            self._flag(f"uses {GRADER_MODULE} (the grader)", node)
-        if len(parts) > 1:
-            attribute = parts[1]
-            if attribute in SUSPICIOUS_ATTRIBUTES.get(
-                parts[0], ()
-            ) or attribute.startswith(SUSPICIOUS_PREFIXES.get(parts[0], ("\0",))):
-                self._flag(f"uses {parts[0]}.{attribute}", node)
-
-    def visit_Attribute(self, node):
-        if node.attr in DUNDER_ATTRIBUTES:
-            self._flag(f"uses {node.attr}", node)
-        dotted = self._dotted(node)
-        if dotted is not None:
-            self._check_dotted(dotted, node)
-        else:
-            self.generic_visit(node)
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, ast.Load):
-            if node.id in DYNAMIC_NAMES:
-                self._flag(f"uses {node.id}", node)
-            elif node.id in self.modules and "." in self.modules[node.id]:
-                self._check_dotted(self.modules[node.id], node)
-
-    def _check_targets(self, targets, node):
-        for target in targets:
-            if isinstance(target, (ast.Tuple, ast.List)):
-                self._check_targets(target.elts, node)
-            elif isinstance(target, ast.Starred):
-                self._check_targets([target.value], node)
-            elif isinstance(target, (ast.Attribute, ast.Subscript)):
-                changed = target if isinstance(target, ast.Attribute) else target.value
-                dotted = self._dotted(changed)
-                if dotted is not None:
-                    self._flag(f"changes {dotted} (patching a module)", node)
-
-    def visit_Assign(self, node):
-        self._check_targets(node.targets, node)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node):
-        self._check_targets([node.target], node)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node):
-        self._check_targets([node.target], node)
-        self.generic_visit(node)
-
-    def visit_Delete(self, node):
-        self._check_targets(node.targets, node)
-        self.generic_visit(node)

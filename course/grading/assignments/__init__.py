@@ -5,8 +5,10 @@ it is graded on and how many points each is worth (parent side), how to
 draw the check inputs from a seed (parent side), and how to compute the
 checked quantities with a set of answers (child side: `probe`, run once
 with `reference_answers()` and once per submission, each in a sandboxed
-child process). Importing this package imports only NumPy; Keras is
-imported by the child, when a probe needs it.
+child process; the probes' code is in `course.grading.probes`, the only
+part of the grader the sandbox sees, and `probe_spec` is what they need to
+know of the assignment). Importing this package imports only NumPy; Keras
+is imported by the child, when a probe needs it.
 """
 
 import dataclasses
@@ -15,10 +17,11 @@ import importlib
 import inspect
 import json
 
-import numpy as np
-
+from course.grading import probes
 from course.grading.checks import Check
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
+
+_PROBES = ("cells", "child", "elman")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,8 +53,8 @@ class Assignment:
     @property
     def version(self):
         """A digest of what makes two gradings comparable: the checks and
-        their points, the code of the assignment's classes (inputs, probes,
-        reference) and the package's version."""
+        their points, the code of the assignment's classes (inputs,
+        reference), of the probes and the package's version."""
         import course
 
         parts = [
@@ -60,7 +63,9 @@ class Assignment:
         ]
         modules = {f"{__name__}.{self.name}"}  # where the assignment is declared
         modules |= {c.__module__ for c in type(self).__mro__}
-        for module in sorted(m for m in modules if m.startswith(__name__)):
+        modules = sorted(m for m in modules if m.startswith(__name__))
+        modules += [probes.__name__, *(f"{probes.__name__}.{m}" for m in _PROBES)]
+        for module in modules:
             parts.append(inspect.getsource(importlib.import_module(module)))
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -79,22 +84,16 @@ class Assignment:
         """Child side: the trusted answers (name -> object)."""
         raise NotImplementedError
 
-    def probe(self, check, answers, inputs):
-        """Child side: dict name -> array computed with `answers` for `check`."""
+    @property
+    def probe_spec(self):
+        """What the child's probes need to know (JSON data; see
+        `course.grading.probes.probe`)."""
         raise NotImplementedError
 
-
-def as_array(value, what):
-    """`value` as a numeric NumPy array, or a TypeError naming `what`."""
-    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
-        value = value.numpy()
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{what} should be a numeric array; got {type(value).__name__} "
-            f"(dtype {array.dtype})"
-        )
-    return array
+    def probe(self, check, answers, inputs):
+        """Dict name -> array computed with `answers` for `check` (what the
+        grading child runs; here for tests)."""
+        return probes.probe(self.probe_spec, check, answers, inputs)
 
 
 def _registry():
@@ -129,4 +128,4 @@ def get(name):
     return registry[name]
 
 
-__all__ = ["Assignment", "Check", "FlagRules", "as_array", "get", "names"]
+__all__ = ["Assignment", "Check", "FlagRules", "get", "names"]

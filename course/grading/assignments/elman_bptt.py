@@ -22,18 +22,12 @@ import numpy as np
 
 from course.gradcheck import central_differences
 from course.grading.assignments import Assignment
-from course.grading.assignments import as_array
 from course.grading.checks import Check
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
 
 BATCH, STEPS, FEATURES, HIDDEN, OUTPUTS = 2, 6, 3, 4, 2
 PARAMETERS = ("U", "W", "b", "V", "c")
 FORWARD_ARGUMENTS = ("x", "h0", *PARAMETERS)
-GRADIENT_KEYS = {
-    "output_gradients": ("V", "c"),
-    "bptt_gradients": ("U", "W", "b"),
-    "initial_state_gradient": ("h0",),
-}
 
 _FORWARD = ("elman_forward",)
 CHECKS = (
@@ -151,47 +145,9 @@ class ElmanBPTT(Assignment):
             "elman_bptt": finite_difference_gradients,
         }
 
-    def probe(self, check, answers, inputs):
-        # Copies: a submission that changes its arguments in place must not
-        # change what the next check sees.
-        arguments = [inputs[name].copy() for name in FORWARD_ARGUMENTS]
-        if check in ("shapes", "one_step", "sequence"):
-            if check == "one_step":
-                arguments[0] = arguments[0][:, :1].copy()
-            result = answers["elman_forward"](*arguments)
-            if not isinstance(result, (tuple, list)) or len(result) != 2:
-                raise TypeError(
-                    "elman_forward should return a pair (h, y); got "
-                    f"{type(result).__name__}"
-                )
-            h, y = (as_array(value, name) for value, name in zip(result, "hy"))
-            if check == "shapes":
-                return {"h_shape": np.array(h.shape), "y_shape": np.array(y.shape)}
-            return {"h": h, "y": y}
-        if check == "loss":
-            loss = answers["elman_loss"](
-                inputs["y_for_loss"].copy(), inputs["targets"].copy()
-            )
-            loss = as_array(loss, "the loss")
-            if loss.size != 1:
-                raise TypeError(
-                    f"elman_loss should return one number; got shape {loss.shape}"
-                )
-            return {"loss": loss.reshape(())}
-        gradients = answers["elman_bptt"](*arguments, inputs["targets"].copy())
-        if not isinstance(gradients, dict):
-            raise TypeError(
-                "elman_bptt should return a dict of gradients; got "
-                f"{type(gradients).__name__}"
-            )
-        result = {}
-        for key in GRADIENT_KEYS[check]:
-            if key not in gradients:
-                raise KeyError(
-                    f"elman_bptt's result has no {key!r} (keys: {sorted(map(str, gradients))})"
-                )
-            result[f"d_{key}"] = as_array(gradients[key], f"the gradient {key!r}")
-        return result
+    @property
+    def probe_spec(self):
+        return {"kind": "elman_bptt"}
 
 
 ASSIGNMENT = ElmanBPTT(

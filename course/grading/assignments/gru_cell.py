@@ -14,7 +14,7 @@ import functools
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
 
 UNITS = 4
 

@@ -14,7 +14,7 @@ order; `call(inputs, states)` returns `(y, [y])`. The reference is
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
 
 UNITS = 5
 OUTPUT_UNITS = 3

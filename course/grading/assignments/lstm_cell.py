@@ -11,7 +11,7 @@ order in `build`, gates side by side in Keras's order [i, f, c, o], and
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
 
 UNITS = 4
 

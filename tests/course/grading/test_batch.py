@@ -9,6 +9,7 @@ released student notebooks (stubs) none.
 """
 
 import ast
+import contextlib
 import csv
 import json
 import os
@@ -204,11 +205,10 @@ def test_an_infinite_loop_times_out_and_the_batch_goes_on(graded):
     assert after and all(batch.rows[s]["status"] != "timeout" for s in after)
 
 
-def test_patching_numpy_or_the_grader_changes_nothing_but_is_flagged(graded):
+def test_patching_numpy_changes_nothing_but_is_flagged(graded):
     row = graded["elman_bptt"].rows[SUBMISSIONS / "elman_monkeypatch.py"]
     assert [row[c] for c in ELMAN_CHECKS] == ["1", "0", "0", "0", "0", "0", "0"]
     assert "changes numpy.allclose (patching a module)" in row["flags"]
-    assert "changes course.grading.checks.compare (patching a module)" in row["flags"]
 
 
 def test_fake_results_leave_no_trace(graded):
@@ -220,8 +220,11 @@ def test_fake_results_leave_no_trace(graded):
     assert fake not in batch.feedback(submission)
     assert fake not in json.dumps(batch.results(submission))
     assert [batch.rows[submission][c] for c in ELMAN_CHECKS] == ["1"] + ["0"] * 6
-    if batch.batch["sandbox"]["landlock"]:  # without Landlock the write succeeds
-        assert not (batch.out / "planted.txt").exists()
+    assert not (batch.out / "planted.txt").exists()
+    assert (
+        "its grading process sent data the grader rejected"
+        in (batch.rows[submission]["flags"])
+    )
 
 
 def test_the_child_sees_none_of_the_graders_environment(graded):
@@ -229,22 +232,20 @@ def test_the_child_sees_none_of_the_graders_environment(graded):
     feedback = batch.feedback(SUBMISSIONS / "elman_environment_reader.py")
     listed = re.search(r"RuntimeError: environment (\[.*?\]);", feedback).group(1)
     workdir = pathlib.Path("/nonexistent")
-    assert set(ast.literal_eval(listed)) == set(runner.child_environment(workdir, 1))
+    # and PWD, which bwrap sets to the working folder it changes into
+    expected = {*runner.child_environment(workdir, 1), "PWD"}
+    assert set(ast.literal_eval(listed)) == expected
     assert SECRET not in feedback and str(SEED) not in feedback
     assert str(batch.out) not in feedback
-    if batch.batch["sandbox"]["landlock"]:
-        assert "the grader's environment: PermissionError" in feedback
 
 
 def test_escaped_processes_are_killed(graded):
     feedback = graded["elman_bptt"].feedback(SUBMISSIONS / "elman_escaping_process.py")
-    pids = {
-        int(p) for p in re.findall(r"started the background process (\d+)", feedback)
-    }
-    assert pids
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert re.search(r"started the background process \d+", feedback)
+    for pid in os.listdir("/proc"):  # none of the batch's children is left
+        with contextlib.suppress(OSError):
+            command = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert b".child import run" not in command, command
 
 
 def test_the_reports(graded):

@@ -80,6 +80,7 @@ def test_the_zip_holds_the_scripts_and_the_package_but_no_solution(autograder):
     assert {"setup.sh", "run_autograder", "source/pyproject.toml"} <= set(names)
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert "source/course/grading/grader.py" in names
+    assert "source/course/grading/probes/child.py" in names
     assert "source/custom_layers/lstm.py" in names
     assert "source/notebooks/assignments/01_elman_bptt.ipynb" in names
     assert not [name for name in names if "solutions" in name]
@@ -87,7 +88,10 @@ def test_the_zip_holds_the_scripts_and_the_package_but_no_solution(autograder):
         "assignment": "elman_bptt",
         "timeout_seconds": TIMEOUT,
         "memory_mb": 2048,
+        "max_processes": 64,
+        "disk_mb": 256,
         "hidden_visibility": "after_due_date",
+        "weaker_isolation": False,
     }
 
 

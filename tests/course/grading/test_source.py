@@ -10,7 +10,7 @@ from nbformat.v4 import new_markdown_cell
 from nbformat.v4 import new_notebook
 
 from course.grading import assignments
-from course.grading.source import FlagRules
+from course.grading.flags import FlagRules
 from course.grading.source import read_submission
 from course.grading.source import strip_magics
 

@@ -3,7 +3,6 @@ wrote (defensively), report names and untrusted text."""
 
 import csv
 import json
-import os
 import re
 
 import numpy as np
@@ -75,60 +74,6 @@ def test_compare_integers_exactly_and_dtypes_when_asked():
     )
 
 
-def test_child_files_are_read_defensively(tmp_path):
-    check = tmp_path / "outputs" / "sequence"
-    check.mkdir(parents=True)
-    np.save(check / "good.npy", np.arange(3.0))
-    np.save(
-        check / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True
-    )
-    (check / "garbage.npy").write_bytes(b"\x93NUMPY not really")
-    os.symlink("/etc/passwd", check / "link.npy")
-    os.mkfifo(check / "fifo.npy")  # would block a plain open() for ever
-    np.save(check / "text.npy", np.array(["a", "b"]))
-    np.testing.assert_array_equal(
-        runner.read_array(tmp_path, "sequence", "good"), [0, 1, 2]
-    )
-    assert runner.read_array(tmp_path, "sequence", "absent") == "not produced"
-    assert runner.read_array(tmp_path, "sequence", "objects").startswith(
-        "unreadable output"
-    )
-    assert runner.read_array(tmp_path, "sequence", "garbage").startswith(
-        "unreadable output"
-    )
-    assert runner.read_array(tmp_path, "sequence", "link").startswith(
-        "unreadable output"
-    )
-    assert runner.read_array(tmp_path, "sequence", "fifo") == (
-        "unreadable output (not a regular file)"
-    )
-    assert (
-        runner.read_array(tmp_path, "sequence", "text") == "not a numeric array (<U1)"
-    )
-    with pytest.raises(ValueError):
-        runner.read_array(tmp_path, "../..", "good")
-
-
-def test_child_outputs_behind_a_linked_folder_are_not_followed(tmp_path):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    np.save(elsewhere / "h.npy", np.ones(2))
-    workdir = tmp_path / "work"
-    (workdir / "outputs").mkdir(parents=True)
-    os.symlink(elsewhere, workdir / "outputs" / "sequence")
-    assert runner.read_array(workdir, "sequence", "h").startswith("unreadable output")
-
-
-def test_a_malformed_report_reads_as_empty(tmp_path):
-    assert runner.read_report(tmp_path) == {}
-    (tmp_path / "report.json").write_text("[1, 2]")
-    assert runner.read_report(tmp_path) == {}
-    (tmp_path / "report.json").write_text("[" * 100_000 + "]" * 100_000)
-    assert runner.read_report(tmp_path) == {}
-    (tmp_path / "report.json").write_text('{"finished": true}')
-    assert runner.read_report(tmp_path) == {"finished": True}
-
-
 def test_folder_names_are_unique_and_safe(tmp_path):
     paths = [
         tmp_path / "alice" / "lstm.ipynb",
@@ -181,11 +126,11 @@ def test_the_child_environment_holds_nothing_of_ours(tmp_path, monkeypatch):
     environment = runner.child_environment(tmp_path, 2)
     assert "SECRET_TOKEN" not in environment
     assert environment["CUDA_VISIBLE_DEVICES"] == "-1"
-    assert environment["HOME"] == environment["TMPDIR"] == str(tmp_path)
+    assert environment["HOME"] == str(tmp_path)
+    assert environment["TMPDIR"] == str(tmp_path / "tmp")
     assert (
         environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"] == "2"
     )
-    assert runner.child_command(tmp_path)[1:3] == ["-I", "-B"]
 
 
 def test_the_gradebook_is_written_even_if_a_report_folder_is_not(tmp_path):
@@ -202,7 +147,9 @@ def test_the_gradebook_is_written_even_if_a_report_folder_is_not(tmp_path):
         )
         for name in ("blocked", "fine")
     )
-    batch = Batch(assignment, assignment.checks, 0, 60.0, 768, 1, {}, 1.0, results)
+    batch = Batch(
+        assignment, assignment.checks, 0, 60.0, 768, 1, "test", {}, 1.0, results
+    )
     (tmp_path / "blocked").write_text("a file where the folder should be")
     reports.write(batch, tmp_path)
     with (tmp_path / reports.GRADES_FILE).open(newline="") as file:

@@ -1,20 +1,18 @@
 """Tries to make every comparison succeed: patches NumPy's comparison
-functions and the grader's own `compare` (at the top level, which the
-grader never runs, and again inside elman_forward, which it does), then
-returns zeros of the right shapes. None of it reaches the grader's
-process. Expected: flagged, 1 of 10 (the shapes)."""
+functions (at the top level, which the grader never runs, and again inside
+elman_forward, which it does), then returns zeros of the right shapes.
+None of it reaches the grader's process, which compares. (The grader's own
+`compare` is not even importable in the sandbox: see
+elman_borrows_grader.py.) Expected: flagged, 1 of 10 (the shapes)."""
 
 import numpy as np
-import course.grading.checks as grader_checks
 
 np.allclose = lambda *args, **kwargs: True
-grader_checks.compare = lambda *args, **kwargs: (True, "as expected")
 
 
 def _patch():
     np.allclose = np.isclose = np.array_equal = lambda *args, **kwargs: True
     np.testing.assert_allclose = lambda *args, **kwargs: None
-    grader_checks.compare = lambda *args, **kwargs: (True, "as expected")
 
 
 def elman_forward(x, h0, U, W, b, V, c):

@@ -25,7 +25,11 @@ class LSTMCell(keras.layers.Layer):
 
     def call(self, inputs, states, training=None):
         h, c = states
-        z = tf.matmul(inputs, self.kernel) + tf.matmul(h, self.recurrent_kernel) + self.bias
+        z = (
+            tf.matmul(inputs, self.kernel)
+            + tf.matmul(h, self.recurrent_kernel)
+            + self.bias
+        )
         i, f, g, o = tf.split(z, 4, axis=-1)
         c = sigmoid(f) * c + sigmoid(i) * tf.tanh(g)
         h = sigmoid(o) * tf.tanh(c)

@@ -20,7 +20,11 @@ class LSTMCell(keras.layers.Layer):
 
     def call(self, inputs, states, training=None):
         h, c = states
-        z = ops.matmul(inputs, self.kernel) + ops.matmul(h, self.recurrent_kernel) + self.bias
+        z = (
+            ops.matmul(inputs, self.kernel)
+            + ops.matmul(h, self.recurrent_kernel)
+            + self.bias
+        )
         f, i, g, o = ops.split(z, 4, axis=-1)
         c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
         h = ops.sigmoid(o) * ops.tanh(c)
