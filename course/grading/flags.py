@@ -136,6 +136,29 @@ class FlagRules:
 
 
 DEFAULT_RULES = FlagRules()
+# Keras's and TensorFlow's recurrent layers and cells: a cell assignment
+# flags any of them, not only the one it asks for (an "LSTM" built on
+# keras.layers.GRUCell is no more the student's own). The wrappers that hold
+# a cell (`RNN`, `Bidirectional`, `StackedRNNCells`) are allowed.
+KERAS_RECURRENT = frozenset(
+    {
+        "SimpleRNN",
+        "SimpleRNNCell",
+        "LSTM",
+        "LSTMCell",
+        "LSTMV1",
+        "CuDNNLSTM",
+        "LSTMBlockCell",
+        "GRU",
+        "GRUCell",
+        "GRUV1",
+        "CuDNNGRU",
+        "GRUBlockCell",
+        "ConvLSTM1D",
+        "ConvLSTM2D",
+        "ConvLSTM3D",
+    }
+)
 WRAPPER_MODULES = ("keras", "tensorflow", "tf_keras")
 # Functions that turn a string into a Keras class: "GRU" + "Cell" would
 # dodge the check of `wrapped` names.

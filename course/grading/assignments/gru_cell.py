@@ -14,6 +14,7 @@ import functools
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
+from course.grading.flags import KERAS_RECURRENT
 from course.grading.flags import FlagRules
 
 UNITS = 4
@@ -32,7 +33,7 @@ ASSIGNMENT = CellAssignment(
     answers=("GRUCell",),
     checks=cell_checks("GRUCell"),
     flags=FlagRules(
-        wrapped=frozenset({"GRU", "GRUCell", "GRUV1", "CuDNNGRU", "GRUBlockCell"}),
+        wrapped=KERAS_RECURRENT,
         reason="the assignment asks for your own GRU cell",
     ),
     uses_keras=True,

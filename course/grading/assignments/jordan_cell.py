@@ -14,6 +14,7 @@ order; `call(inputs, states)` returns `(y, [y])`. The reference is
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
+from course.grading.flags import KERAS_RECURRENT
 from course.grading.flags import FlagRules
 
 UNITS = 5
@@ -36,7 +37,7 @@ ASSIGNMENT = CellAssignment(
     answers=("JordanCell",),
     checks=cell_checks("JordanCell"),
     flags=FlagRules(
-        wrapped=frozenset({"SimpleRNN", "SimpleRNNCell", "JordanCell", "JordanRNN"}),
+        wrapped=KERAS_RECURRENT,
         reason="the assignment asks for your own Jordan cell",
     ),
     uses_keras=True,

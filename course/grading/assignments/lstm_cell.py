@@ -11,6 +11,7 @@ order in `build`, gates side by side in Keras's order [i, f, c, o], and
 from course.grading.assignments._cells import FEATURES
 from course.grading.assignments._cells import CellAssignment
 from course.grading.assignments._cells import cell_checks
+from course.grading.flags import KERAS_RECURRENT
 from course.grading.flags import FlagRules
 
 UNITS = 4
@@ -29,7 +30,7 @@ ASSIGNMENT = CellAssignment(
     answers=("LSTMCell",),
     checks=cell_checks("LSTMCell"),
     flags=FlagRules(
-        wrapped=frozenset({"LSTM", "LSTMCell", "LSTMV1", "CuDNNLSTM", "LSTMBlockCell"}),
+        wrapped=KERAS_RECURRENT,
         reason="the assignment asks for your own LSTM cell",
     ),
     uses_keras=True,

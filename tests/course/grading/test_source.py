@@ -174,6 +174,15 @@ def test_cells_on_one_line_keep_only_definitions(tmp_path):
             "uses custom_layers",
         ),
         ("def f(o):\n    return o.__class__.__subclasses__()", "uses __subclasses__"),
+        (  # another built-in recurrence than the one asked for
+            "from keras import layers\nclass LSTMCell(layers.Layer):\n"
+            "    def build(self, shape):\n        self.inner = layers.GRUCell(3)",
+            "uses keras.layers.GRUCell",
+        ),
+        (
+            "import tensorflow as tf\nC = tf.keras.layers.ConvLSTM2D",
+            "uses tensorflow.keras.layers.ConvLSTM2D",
+        ),
     ],
 )
 def test_suspicious_code_is_flagged(tmp_path, source, reason):
