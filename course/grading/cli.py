@@ -11,8 +11,10 @@ notebook on the public checks only and prints the feedback; it exits with 0
 when they all pass, else 1.
 """
 
+import os
 import pathlib
 import sys
+import time
 
 
 def _submission_files(arguments):
@@ -31,6 +33,10 @@ def _submission_files(arguments):
         else:
             files.append(argument)
     return files
+
+
+def _cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def _print_progress(index, total, result):
@@ -53,6 +59,7 @@ def _merge(args):
             ("--processes", args.processes, args.default_processes),
             ("--disk", args.disk, args.default_disk),
             ("--weaker-isolation", args.weaker_isolation, False),
+            ("--jobs", args.jobs, None),
         ]
         if value != default
     ]
@@ -92,6 +99,7 @@ def _grade(args):
         return 2
     from course.grading.sandbox import SandboxUnavailable
 
+    started = time.monotonic()
     try:
         batch = course.grading.grade(
             args.assignment,
@@ -102,6 +110,7 @@ def _grade(args):
             max_processes=args.processes,
             disk_mb=args.disk,
             sandbox=not args.weaker_isolation,
+            jobs=args.jobs or (1 if args.weaker_isolation else _cores()),
             progress=_print_progress,
         )
     except SandboxUnavailable as error:
@@ -125,7 +134,8 @@ def _grade(args):
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     print(
         f"graded {len(batch.results)} submissions of {batch.assignment.name} "
-        f"(seed {batch.seed}): {summary} -> {grades}"
+        f"(seed {batch.seed}): {summary}, {time.monotonic() - started:.1f} s wall "
+        f"time -> {grades}"
     )
     return 0
 
@@ -374,6 +384,14 @@ def add_commands(commands):
         help="seed of the check inputs (default: a fresh random one)",
     )
     _add_limits(grade)
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="submissions graded at the same time, each in its own sandbox "
+        f"(default {_cores()}, this machine's cores; 1 with --weaker-isolation)",
+    )
     grade.set_defaults(
         handler=_grade,
         default_timeout=DEFAULT_TIMEOUT,

@@ -17,6 +17,7 @@ Statuses, from the most serious:
 Checks that finished before a timeout or a crash keep their points.
 """
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
@@ -358,6 +359,7 @@ def grade(
     max_processes=limits.DEFAULT_MAX_PROCESSES,
     disk_mb=limits.DEFAULT_DISK_MB,
     sandbox=True,
+    jobs=1,
     public_only=False,
     progress=None,
 ):
@@ -378,8 +380,12 @@ def grade(
             raises `sandbox.SandboxUnavailable` where it cannot be had);
             False accepts weaker isolation, and the batch says so
             (`course check`, where students run their own code).
+        jobs: Submissions graded at the same time, each in its own sandbox
+            and control groups (1 without the sandbox, where the grader
+            must hunt escaped processes among its own children).
         public_only: Run only the checks marked public (`course check`).
-        progress: Called with `(index, total, Result)` after each one.
+        progress: Called with `(index, total, Result)` after each one, in
+            the order they finish.
 
     Returns:
         A `Batch`.
@@ -391,21 +397,28 @@ def grade(
         GradingError: The reference run failed.
 
     On Linux the calling process adopts the orphans of the children while it
-    grades and kills any new child process it finds after each submission,
-    so do not start other processes from other threads meanwhile.
+    grades and, without the sandbox, kills any new child process it finds
+    after each submission, so do not start other processes from other
+    threads meanwhile.
     """
     assignment = assignments.get(assignment)
+    if not sandbox and jobs != 1:
+        raise ValueError(
+            f"--jobs {jobs} needs the sandbox: without it, submissions are graded "
+            "one at a time"
+        )
     if (
         timeout <= 0
         or memory_mb < 256
         or threads < 1
         or max_processes < 8
         or disk_mb < 16
+        or jobs < 1
     ):
         raise ValueError(
-            "expected timeout > 0, memory_mb >= 256, threads >= 1, max_processes >= 8 "
-            f"and disk_mb >= 16; got {timeout}, {memory_mb}, {threads}, "
-            f"{max_processes} and {disk_mb}"
+            "expected timeout > 0, memory_mb >= 256, threads >= 1, max_processes >= 8, "
+            f"disk_mb >= 16 and jobs >= 1; got {timeout}, {memory_mb}, {threads}, "
+            f"{max_processes}, {disk_mb} and {jobs}"
         )
     paths = [pathlib.Path(p) for p in submissions]
     absent = [str(p) for p in paths if not p.is_file()]
@@ -428,7 +441,6 @@ def grade(
     with limits.ChildLimits(memory_mb, max_processes) as probe:
         enforced = probe.describe(timeout, disk_mb if settings.sandbox else None)
 
-    results = []
     with (
         tempfile.TemporaryDirectory(prefix="course-grade-") as scratch,
         runner.subreaper(),
@@ -438,10 +450,14 @@ def grade(
             assignment, checks, inputs, scratch, settings
         )
         grading = _Grading(assignment, checks, inputs, reference, scratch, settings)
-        for index, (path, submission, folder) in enumerate(zip(paths, read, folders)):
-            results.append(grading.grade(path, submission, folder))
-            if progress is not None:
-                progress(index, len(paths), results[-1])
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            futures = [
+                pool.submit(grading.grade, *job) for job in zip(paths, read, folders)
+            ]
+            for index, future in enumerate(concurrent.futures.as_completed(futures)):
+                if progress is not None:
+                    progress(index, len(paths), future.result())
+            results = [future.result() for future in futures]
     return Batch(
         assignment,
         checks,

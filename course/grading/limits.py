@@ -86,8 +86,9 @@ class _Group:
                 _write(folder / name, value)
         return group
 
-    def join(self):
-        _write(self.folder / "cgroup.procs", os.getpid())
+    @property
+    def procs(self):
+        return self.folder / "cgroup.procs"
 
     def read(self, name):
         try:
@@ -143,9 +144,10 @@ class Limits:
 
 
 class ChildLimits:
-    """The control groups of one child (a context manager): `join` runs in
-    the child before it starts (`preexec_fn`), `oom_killed` after it ended;
-    leaving kills whatever is left in them and removes them."""
+    """The control groups of one child (a context manager): `wrap` puts a
+    command into them before it starts, `oom_killed` says what happened
+    after it ended; leaving kills whatever is left in them and removes
+    them."""
 
     def __init__(self, memory_mb, max_processes):
         self.memory_mb = memory_mb
@@ -186,10 +188,19 @@ class ChildLimits:
             return self.max_processes
         return None
 
-    def join(self):
-        for group in (self.memory, self.pids):
-            if group is not None:
-                group.join()
+    def wrap(self, command):
+        """`command`, started inside the groups: a shell writes its own PID
+        into each group's cgroup.procs, then becomes the command (no
+        `preexec_fn`, which is unsafe when the grader runs children from
+        several threads)."""
+        procs = [str(g.procs) for g in (self.memory, self.pids) if g is not None]
+        if not procs:
+            return list(command)
+        script = (
+            'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; '
+            'shift; exec "$@"'
+        )
+        return ["/bin/sh", "-c", script, "course-grade-limits", *procs, "--", *command]
 
     def kill(self):
         for group in (self.memory, self.pids):

@@ -284,7 +284,9 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
         try:
             with launch:
                 process = subprocess.Popen(
-                    _command(launch if sandboxed else None, workdir / "task"),
+                    child_limits.wrap(
+                        _command(launch if sandboxed else None, workdir / "task")
+                    ),
                     cwd=home if not sandboxed else "/",
                     env=child_environment(home, settings.threads),
                     stdin=stdin,
@@ -292,7 +294,6 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     pass_fds=(channel_end, *getattr(launch, "descriptors", ())),
-                    preexec_fn=child_limits.join,
                 )
         finally:
             for descriptor in (stdin, printed_end, channel_end):
@@ -312,7 +313,8 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
             _kill_group(process.pid)
             child_limits.kill()
             process.wait()
-            _kill_strays(known)
+            if not sandboxed:  # in the sandbox, its PID namespace went with it
+                _kill_strays(known)
         seconds = time.monotonic() - started
         for reader in readers.values():
             reader.join(10)

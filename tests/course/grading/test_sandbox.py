@@ -1,6 +1,6 @@
 """The sandbox against a hostile class: every hole a hostile submission
 found before bubblewrap, as a sample submission, graded in one batch with
-two correct submissions, in three orders at once.
+two correct submissions, in three orders at once, two submissions at a time.
 
 Around the batches the test keeps canaries: a 0600 file of the grader's
 user and a classmate's file beside the submissions, the modes and times of
@@ -210,7 +210,10 @@ def hostile(tmp_path_factory):
         out.mkdir(mode=0o755)
     watched = [folder, *folder.iterdir(), tmp_path]
     before = {path: _stat(path) for path in watched}
-    processes = [_grade(folder, out, order) for out, order in zip(outs, orders)]
+    # two at a time in each batch: neighbours in the sandbox, not only in order
+    processes = [
+        _grade(folder, out, order, "--jobs", "2") for out, order in zip(outs, orders)
+    ]
     results = [process.communicate(timeout=900) for process in processes]
     listeners.close()
     return {
@@ -339,6 +342,20 @@ def test_without_the_sandbox_the_canaries_do_catch_the_holes(tmp_path):
     assert "Graded with weaker isolation" in _feedback(out, "elman_correct.py")
     results = json.loads(next(out.glob("elman_correct*/results.json")).read_text())
     assert "weaker isolation" in results["output"]
+
+
+def test_several_at_once_needs_the_sandbox(tmp_path):
+    process = _grade(
+        SUBMISSIONS,
+        tmp_path / "out",
+        ["elman_correct.py"],
+        "--weaker-isolation",
+        "--jobs",
+        "2",
+    )
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "--jobs 2 needs the sandbox" in stderr
 
 
 def test_without_bubblewrap_grading_refuses_with_the_package_name(tmp_path):
