@@ -5,7 +5,9 @@ A notebook runs with papermill in a Jupyter kernel of this same Python, from
 the notebook's own folder. Parameters are injected after the cell tagged
 `parameters`. The executed notebook goes to `OUT/<name>/<name>.ipynb` and the
 figures that `course.plots.save` writes to `OUT/<name>/figures/` (through the
-`COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
+`COURSE_FIGURES_DIR` environment variable); checkpoints and histories go
+to `OUT/<name>/work/` (`COURSE_RUN_DIR`, read by
+`course.training.work_folder`). A failing cell is printed with
 its error. The kernel's own warnings are silenced; its errors still
 show.
 """
@@ -18,6 +20,9 @@ import sys
 import time
 
 KERNEL_NAME = "python3"
+#: Tells the notebook the folder of its run (`OUT/<name>/`), for
+#: `course.training.work_folder`.
+RUN_DIR_ENV = "COURSE_RUN_DIR"
 # The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
 # shell has (CI sets Agg), so executed notebooks keep their figures.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -107,6 +112,7 @@ def execute(notebook, out_root, parameters, timeout):
         with environment(
             **{
                 FIGURES_ENV: str(figures),
+                RUN_DIR_ENV: str(folder),
                 "MPLBACKEND": INLINE_BACKEND,
             }
         ):

@@ -77,6 +77,9 @@ def test_run_executes_a_notebook_with_parameters(tmp_path):
     figure = tmp_path / "runs" / "example" / "figures" / "example.png"
     assert f"figure {figure.resolve()}\n" in printed and figure.stat().st_size > 1000
     assert "1 figure in" in result.stdout
+    # the run's folder, where course.training.work_folder puts checkpoints
+    run_folder = (tmp_path / "runs" / "example").resolve()
+    assert f"run folder {run_folder}\n" in printed
     # the local kernel's "running over TCP without encryption" is not shown
     assert "WARNING" not in result.stdout + result.stderr
     # the fixture itself stays without outputs
