@@ -139,14 +139,14 @@ def _max_difference(ours, theirs):
 def format_table(results):
     header = (
         f"{'ours / Keras built-in':<32}{'max |Δ output|':>16}"
-        f"{'max |Δ gradient|':>18}{'bit-identical':>15}"
+        f"{'max |Δ gradient|':>18}{'outputs bit-identical':>23}"
     )
     lines = [header, "-" * len(header)]
     for row in results:
         lines.append(
             f"{row['pair']:<32}{row['max_output_error']:>16.2e}"
             f"{row['max_gradient_error']:>18.2e}"
-            f"{'yes' if row['bit_identical_outputs'] else 'no':>15}"
+            f"{'yes' if row['bit_identical_outputs'] else 'no':>23}"
         )
     return "\n".join(lines)
 

@@ -5,9 +5,12 @@ A notebook runs with papermill in a Jupyter kernel of this same Python, from
 the notebook's own folder. Parameters are injected after the cell tagged
 `parameters`. The executed notebook goes to `OUT/<name>/<name>.ipynb` and the
 figures that `course.plots.save` writes to `OUT/<name>/figures/` (through the
-`COURSE_FIGURES_DIR` environment variable). A failing cell is printed with
-its error. The kernel's own warnings are silenced; its errors still
-show.
+`COURSE_FIGURES_DIR` environment variable); checkpoints and histories go
+to `OUT/<name>/work/` (`COURSE_RUN_DIR`, read by
+`course.training.work_folder`). A failing cell is printed with
+its error. The kernel's own warnings are silenced, and TensorFlow's C++
+start-up chatter (INFO and WARNING lines, the harmless ERROR lines of a
+CPU-only machine) is cut from the saved notebook; other errors still show.
 """
 
 import contextlib
@@ -18,6 +21,9 @@ import sys
 import time
 
 KERNEL_NAME = "python3"
+#: Tells the notebook the folder of its run (`OUT/<name>/`), for
+#: `course.training.work_folder`.
+RUN_DIR_ENV = "COURSE_RUN_DIR"
 # The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
 # shell has (CI sets Agg), so executed notebooks keep their figures.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -25,6 +31,23 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # true of a local kernel) are not for students; its errors still show.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# TensorFlow's C++ runtime logs to the kernel's stderr, which the notebook
+# keeps. Asked for errors only (TF_CPP_MIN_LOG_LEVEL, unless the caller sets
+# another level), it still writes its INFO lines from before its logging
+# starts (oneDNN, no CUDA driver, CPU instructions); those, any WARNING, and
+# two ERROR lines that are start-up chatter of a CPU-only machine are cut from
+# the saved outputs. Any other error still shows.
+NATIVE_LOG_LEVEL = "2"
+HARMLESS_NATIVE_LOG = re.compile(
+    r"[IW]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are "
+    r"written to STDERR"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the "
+    r"appropriate compiler flags\."
+    r"|E\d{4} [\d:.]+ +\d+ cuda_platform\.cc:\d+\] failed call to cuInit: .*"
+    r"|E\d{4} [\d:.]+ +\d+ util\.cc:\d+\] oneDNN supports DT_INT32 only on "
+    r"platforms with AVX-512\..*"
+)
 
 
 def kernel_problem():
@@ -73,6 +96,40 @@ def environment(**values):
                 os.environ[name] = value
 
 
+def without_native_chatter(cells):
+    """Drops the `HARMLESS_NATIVE_LOG` lines from the cells' stderr outputs
+    (and outputs left empty); returns whether anything was dropped."""
+    dropped = False
+    for cell in cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                wanted = [
+                    line
+                    for line in lines
+                    if not HARMLESS_NATIVE_LOG.fullmatch(line.rstrip("\n"))
+                ]
+                dropped |= len(wanted) != len(lines)
+                if not wanted:
+                    continue
+                output["text"] = "".join(wanted)
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return dropped
+
+
+def _clean_saved_outputs(path):
+    import nbformat
+
+    if not path.exists():
+        return
+    notebook = nbformat.read(path, as_version=4)
+    if without_native_chatter(notebook.cells):
+        nbformat.write(notebook, path)
+
+
 def report_failure(notebook, output, error):
     print(f"FAILED: {notebook}", file=sys.stderr)
     if hasattr(error, "cell_index"):  # a PapermillExecutionError
@@ -107,7 +164,11 @@ def execute(notebook, out_root, parameters, timeout):
         with environment(
             **{
                 FIGURES_ENV: str(figures),
+                RUN_DIR_ENV: str(folder),
                 "MPLBACKEND": INLINE_BACKEND,
+                "TF_CPP_MIN_LOG_LEVEL": os.environ.get(
+                    "TF_CPP_MIN_LOG_LEVEL", NATIVE_LOG_LEVEL
+                ),
             }
         ):
             papermill.execute_notebook(
@@ -126,8 +187,10 @@ def execute(notebook, out_root, parameters, timeout):
         nbclient.exceptions.DeadKernelError,
         nbclient.exceptions.CellTimeoutError,
     ) as error:
+        _clean_saved_outputs(output)
         report_failure(notebook, output, error)
         return False
+    _clean_saved_outputs(output)
     n_figures = len(list(figures.glob("*.png")))
     print(
         f"  ok in {time.monotonic() - started:.1f} s -> {output} "

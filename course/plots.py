@@ -66,7 +66,9 @@ def save(fig, name, directory=None):
     return target
 
 
-def learning_curves(history, metrics=None, baselines=None, title=None):
+def learning_curves(
+    history, metrics=None, baselines=None, title=None, ylabels=None, baseline_label=None
+):
     """Training (and validation) curves, one panel per metric.
 
     Args:
@@ -75,9 +77,13 @@ def learning_curves(history, metrics=None, baselines=None, title=None):
             `course.training.read_history(workdir)`).
         metrics: The metrics to plot (default: every one without a `val_`
             prefix); `val_<name>` is drawn in the same panel when present.
-        baselines: Optional dict metric -> value drawn as a dashed line
+        baselines: Optional dict metric -> value drawn as a dotted line
             (e.g. `{"loss": course.data.ADDING_PROBLEM_BASELINE_MSE}`).
         title: Figure title.
+        ylabels: Optional dict metric -> y-axis label with its unit (e.g.
+            `{"loss": "cross-entropy (nats per word)"}`); default: the name.
+        baseline_label: Legend entry of the baselines, saying what they are
+            (e.g. "lowest possible held-out loss"); default "baseline".
 
     Returns:
         The Figure.
@@ -94,20 +100,26 @@ def learning_curves(history, metrics=None, baselines=None, title=None):
         )
     fig = Figure(figsize=(4.5 * len(metrics), 3.4), layout="constrained")
     for axes, metric in zip(np.atleast_1d(fig.subplots(1, len(metrics))), metrics):
-        for name, style in ((metric, "-"), (f"val_{metric}", "--")):
+        for name, style, label in (
+            (metric, "-", "training"),
+            (f"val_{metric}", "--", "validation"),
+        ):
             if name in values:
                 series = np.asarray(values[name], dtype=float)
                 epochs = 1 + np.asarray(
                     range(len(series)) if epochs_axis is None else epochs_axis
                 )
-                axes.plot(epochs, series, style, marker="o", markersize=3, label=name)
+                axes.plot(epochs, series, style, marker="o", markersize=3, label=label)
         if baselines and metric in baselines:
             axes.axhline(
-                baselines[metric], color="grey", linestyle=":", label="baseline"
+                baselines[metric],
+                color="grey",
+                linestyle=":",
+                label=baseline_label or "baseline",
             )
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("epoch")
-        axes.set_ylabel(metric)
+        axes.set_ylabel((ylabels or {}).get(metric, metric))
         axes.grid(alpha=0.3)
         axes.legend()
     if title:
@@ -313,7 +325,7 @@ def attention_matrix(weights, source_tokens=None, target_tokens=None, title=None
         axes.set_yticks(range(len(target_tokens)), target_tokens)
     axes.set_xlabel("source (input) step")
     axes.set_ylabel("target (output) step")
-    fig.colorbar(image, ax=axes)
+    fig.colorbar(image, ax=axes, label="attention weight")
     if title:
         axes.set_title(title)
     return fig

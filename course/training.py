@@ -9,22 +9,84 @@ into one work directory:
       history.csv        one row per finished epoch, across interruptions
       logs/              TensorBoard logs (optional)
 
+`work_folder` says where a notebook keeps that directory: in its run's folder,
+keyed by every setting that changes the result.
+
 `truncated_bptt` trains a stateful recurrent model on one long sequence with
 TBPTT(k1, k2) (Williams & Peng 1990; Sutskever's 2013 PhD thesis).
 """
 
 import csv
+import hashlib
 import importlib.util
 import math
+import os
 import pathlib
+import re
 
 import keras
 import numpy as np
+
+from course.execution import RUN_DIR_ENV
 
 BACKUP_DIR = "backup"
 CHECKPOINT_FILE = "checkpoint.keras"
 HISTORY_FILE = "history.csv"
 LOG_DIR = "logs"
+# Without `course run` (in Jupyter, whose working directory is the notebook's
+# folder, notebooks/): the repository's runs/, where `course run` writes too.
+DEFAULT_RUNS_DIR = pathlib.Path("..", "runs")
+_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
+_LONGEST_KEY = 120
+
+
+def work_folder(notebook, base=None, **settings):
+    """The folder for what a notebook writes besides its figures (checkpoints,
+    histories, backups): `<run folder>/work/<key>`, or `<base>/<key>`.
+
+    The run folder is the one `course run` chose for the notebook
+    (`OUT/<notebook>/`, passed in the `COURSE_RUN_DIR` environment variable);
+    without `course run` it is `../runs/<notebook>/`, the repository's
+    `runs/<notebook>/` seen from the notebooks' folder. The key names every
+    setting, `name=value` joined by `__`, so that a run with another seed,
+    learning rate or number of epochs never resumes this one; a key longer
+    than 120 characters is shortened and ends with a hash of the whole.
+
+    Args:
+        notebook: The notebook's name (e.g. `"05_vanishing_gradients"`).
+        base: A folder to use instead of the run folder's `work/` (a
+            notebook's `WORKDIR` parameter); `None` for the default.
+        **settings: Every setting that changes what is trained, in the order
+            they should appear.
+
+    Returns:
+        The `pathlib.Path` (not created; `fit` creates it).
+    """
+    if not settings:
+        raise ValueError(
+            "work_folder needs the settings that change the result (seed, "
+            "learning rate, epochs, ...), so that runs with other settings "
+            "get another folder."
+        )
+    if base is None:
+        run_folder = os.environ.get(RUN_DIR_ENV) or DEFAULT_RUNS_DIR / notebook
+        base = pathlib.Path(run_folder) / "work"
+    key = "__".join(
+        f"{name}={_UNSAFE.sub('-', _format(value)).strip('-')}"
+        for name, value in settings.items()
+    )
+    if len(key) > _LONGEST_KEY:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+        key = f"{key[: _LONGEST_KEY - 13]}-{digest}"
+    return pathlib.Path(base) / key
+
+
+def _format(value):
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return "-".join(_format(v) for v in value)
+    return str(value)
 
 
 def fit(

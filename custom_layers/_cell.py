@@ -19,7 +19,18 @@ from custom_layers import _signatures
 from custom_layers._keras_private import DropoutRNNCell
 
 
-class RecurrentCell(layers.Layer, DropoutRNNCell):
+class StepInputCheck:
+    """Mixin of a cell (before `layers.Layer` in the bases) that checks
+    each call's input is one time step and says what was wrong otherwise:
+    a sequence given to a cell would fail deep in a matmul, or silently
+    broadcast with a batch of 1."""
+
+    def __call__(self, inputs, *args, **kwargs):
+        _checks.check_step_shape(self.name, ops.shape(inputs))
+        return super().__call__(inputs, *args, **kwargs)
+
+
+class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
     """Base class of the hand-written cells (not used directly).
 
     Weights follow Keras's fused layout so that `set_weights` works in both

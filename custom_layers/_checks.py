@@ -61,6 +61,19 @@ def check_sequence_shape(layer_name, shape):
         )
 
 
+def check_step_shape(cell_name, shape):
+    """Checks that a cell's input is one time step, (batch, features)."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"Cell '{cell_name}' computes one time step and expects a 2-D "
+            f"input of shape (batch, features), got an input of rank "
+            f"{len(shape)} with shape {tuple(shape)}. For a whole sequence "
+            "(batch, timesteps, features) use the sequence layer (e.g. "
+            "custom_layers.LSTM) or keras.layers.RNN(cell); for step t of a "
+            "sequence pass x[:, t]."
+        )
+
+
 def check_image_shape(layer_description, shape):
     """Checks an image layer's input is (batch, height, width, channels) with
     known sizes; returns (height, width, channels)."""

@@ -11,6 +11,7 @@ from keras import tree
 
 from custom_layers import _checks
 from custom_layers._cell import RecurrentCell
+from custom_layers._cell import StepInputCheck
 from custom_layers._keras_private import DropoutRNNCell
 from custom_layers._sequence import CheckedRNN
 from custom_layers._sequence import RecurrentLayer
@@ -363,7 +364,7 @@ class DeepOutputRNN(RecurrentLayer):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class StackedCells(layers.Layer, DropoutRNNCell):
+class StackedCells(StepInputCheck, layers.Layer, DropoutRNNCell):
     """Stacked recurrent cells, stepped together, with optional skip
     connections (Graves, 2013).
 

@@ -205,7 +205,11 @@ def shape_captions(n, image_size=32, seed=0):
     Each image shows two shapes (circle, square or triangle) of two
     different colours (`SHAPE_COLOURS`) on black, the first placed above,
     below, left of or right of the second (centres in opposite halves of the
-    image); the caption says so: "a red circle above a blue square". Stands
+    image); the caption says so: "a red circle above a blue square". The
+    relation is never ambiguous: across its axis the centres differ by at
+    most half their least distance along it, so the line joining them is
+    within atan(1/2), about 27 degrees, of the axis and an image "above" is
+    never also "left of". Stands
     in for the lecture's image-captioning example (a CNN encoder and an LSTM
     decoder) with data that a CPU learns in minutes.
 
@@ -231,6 +235,8 @@ def shape_captions(n, image_size=32, seed=0):
     vocab = WordVocabulary(words)
     radius = image_size // 6
     low, high = radius + 1, image_size // 2 - radius - 1  # range within one half
+    # The least distance between a centre in one half's range and one in the other's.
+    min_gap = image_size // 2 - (high - low)
     images = np.zeros((n, image_size, image_size, 3), dtype="float32")
     captions = []
     for i in range(n):
@@ -238,10 +244,17 @@ def shape_captions(n, image_size=32, seed=0):
         first_colour, second_colour = rng.choice(colours, size=2, replace=False)
         relation = RELATIONS[rng.integers(len(RELATIONS))]
         # Along the relation's axis the first shape goes in one half, the
-        # second in the other; across it both are anywhere.
+        # second in the other, at least `min_gap` apart; across it the second
+        # stays within `min_gap // 2` of the first, so no image also shows the
+        # perpendicular relation.
         near = rng.integers(low, high + 1, size=2)
         far = near + image_size // 2
-        across = rng.integers(low, image_size - low, size=2)
+        first_across = rng.integers(low, image_size - low)
+        second_across = rng.integers(
+            max(low, first_across - min_gap // 2),
+            min(image_size - low, first_across + min_gap // 2 + 1),
+        )
+        across = (first_across, second_across)
         along_first, along_second = {
             "above": (near[0], far[1]),
             "below": (far[0], near[1]),

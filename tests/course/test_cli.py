@@ -77,6 +77,9 @@ def test_run_executes_a_notebook_with_parameters(tmp_path):
     figure = tmp_path / "runs" / "example" / "figures" / "example.png"
     assert f"figure {figure.resolve()}\n" in printed and figure.stat().st_size > 1000
     assert "1 figure in" in result.stdout
+    # the run's folder, where course.training.work_folder puts checkpoints
+    run_folder = (tmp_path / "runs" / "example").resolve()
+    assert f"run folder {run_folder}\n" in printed
     # the local kernel's "running over TCP without encryption" is not shown
     assert "WARNING" not in result.stdout + result.stderr
     # the fixture itself stays without outputs
@@ -217,3 +220,42 @@ def test_compare_help_reaches_course_compare():
     result = course("compare", "--help")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "usage: course compare" in result.stdout
+
+
+def test_saved_outputs_lose_tensorflows_start_up_chatter_but_keep_real_errors():
+    chatter = (
+        "WARNING: All log messages before absl::InitializeLog() is called are "
+        "written to STDERR\n"
+        "I0000 00:00:1796224451.423760   11835 port.cc:153] oneDNN custom operations "
+        "are on. You may see slightly different numerical results.\n"
+        "I0000 00:00:1796222409.903881    5259 cpu_feature_guard.cc:227] This "
+        "TensorFlow binary is optimized to use available CPU instructions.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, "
+        "rebuild TensorFlow with the appropriate compiler flags.\n"
+        "W0000 00:00:1796223268.522645   23511 util.cc:163] Not handling type "
+        "DT_DOUBLE\n"
+        "E0000 00:00:1796223217.759495   22415 cuda_platform.cc:52] failed call to "
+        "cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\n"
+        "E0000 00:00:1796223513.514129   30393 util.cc:131] oneDNN supports DT_INT32 "
+        "only on platforms with AVX-512. Falling back to the default Eigen-based "
+        "implementation if present.\n"
+    )
+    real = "E0000 00:00:1.0   1 gpu_device.cc:1] out of memory\nValueError: bad\n"
+    cells = [
+        {
+            "cell_type": "code",
+            "outputs": [{"output_type": "stream", "name": "stderr", "text": chatter}],
+        },
+        {
+            "cell_type": "code",
+            "outputs": [
+                {"output_type": "stream", "name": "stderr", "text": chatter + real},
+                {"output_type": "stream", "name": "stdout", "text": chatter},
+            ],
+        },
+        {"cell_type": "markdown", "source": "text"},
+    ]
+    assert execution.without_native_chatter(cells)
+    assert cells[0]["outputs"] == []
+    assert [o["text"] for o in cells[1]["outputs"]] == [real, chatter]
+    assert not execution.without_native_chatter(cells)

@@ -116,6 +116,26 @@ def test_shape_captions_describe_their_images():
     assert seen_relations == set(image_data.RELATIONS)
 
 
+def test_shape_captions_show_exactly_one_relation():
+    # Along the caption's axis the centres are at least twice as far apart as
+    # across it, so the image never also shows the perpendicular relation.
+    images, captions, _, _ = data.shape_captions(1000, image_size=24, seed=3)
+    for image, caption in zip(images, captions):
+        words = caption.split()
+        relation = " ".join(words[3:-3])
+        centres = []
+        for colour in (words[1], words[-2]):
+            mask = np.all(np.isclose(image, image_data.SHAPE_COLOURS[colour]), axis=-1)
+            pixels = np.argwhere(mask)
+            centres.append((pixels.min(axis=0) + pixels.max(axis=0)) / 2)
+        rows, columns = centres[0] - centres[1]
+        along, across = (
+            (rows, columns) if relation in ("above", "below") else (columns, rows)
+        )
+        sign = -1 if relation in ("above", "left of") else 1
+        assert sign * along >= 2 * abs(across), caption
+
+
 def test_shape_captions_are_deterministic_with_a_fixed_vocabulary():
     a = data.shape_captions(20, seed=5)
     b = data.shape_captions(20, seed=5)

@@ -47,13 +47,21 @@ def test_learning_curves_from_a_keras_history():
         "val_loss": [1.1, 0.7, 0.6],
         "mae": [3, 2, 1],
     }
-    fig = plots.learning_curves(history, baselines={"loss": 1 / 6}, title="t")
+    fig = plots.learning_curves(
+        history,
+        baselines={"loss": 1 / 6},
+        title="t",
+        ylabels={"loss": "cross-entropy (nats)"},
+        baseline_label="lowest possible loss",
+    )
     loss_axes, mae_axes = fig.axes
     labels = [line.get_label() for line in loss_axes.get_lines()]
-    assert labels == ["loss", "val_loss", "baseline"]
+    assert labels == ["training", "validation", "lowest possible loss"]
+    assert loss_axes.get_ylabel() == "cross-entropy (nats)"
+    assert mae_axes.get_ylabel() == "mae"
     np.testing.assert_array_equal(loss_axes.get_lines()[1].get_ydata(), [1.1, 0.7, 0.6])
     np.testing.assert_array_equal(loss_axes.get_lines()[0].get_xdata(), [1, 2, 3])
-    assert [line.get_label() for line in mae_axes.get_lines()] == ["mae"]
+    assert [line.get_label() for line in mae_axes.get_lines()] == ["training"]
     with pytest.raises(ValueError, match="Nothing to plot"):
         plots.learning_curves({"loss": [1]}, metrics=["accuracy"])
 

@@ -10,8 +10,10 @@ import keras
 import numpy as np
 import pytest
 
+from course.execution import RUN_DIR_ENV
 from course.training import fit
 from course.training import read_history
+from course.training import work_folder
 
 SCRIPT = pathlib.Path(__file__).parent / "fixtures" / "resumable_training.py"
 
@@ -187,3 +189,30 @@ def test_training_stops_at_the_first_nan(tmp_path):
 def test_read_history_needs_a_fit_workdir(tmp_path):
     with pytest.raises(ValueError, match="history.csv"):
         read_history(tmp_path)
+
+
+def test_work_folder_is_in_the_run_folder_and_keyed_by_every_setting(monkeypatch):
+    monkeypatch.setenv(RUN_DIR_ENV, "/out/05_vanishing_gradients")
+    folder = work_folder(
+        "05_vanishing_gradients", model="tanh RNN", lr=1e-3, seed=0, sizes=(2, 3)
+    )
+    assert folder == pathlib.Path(
+        "/out/05_vanishing_gradients/work/model=tanh-RNN__lr=0.001__seed=0__sizes=2-3"
+    )
+    assert work_folder("05_vanishing_gradients", seed=1) != work_folder(
+        "05_vanishing_gradients", seed=0
+    )
+    # Without `course run`: the repository's runs/, seen from notebooks/.
+    monkeypatch.delenv(RUN_DIR_ENV)
+    assert work_folder("10_x", seed=0) == pathlib.Path("../runs/10_x/work/seed=0")
+    # A notebook's explicit WORKDIR replaces the run folder's work/.
+    assert work_folder("10_x", base="/kept", seed=0) == pathlib.Path("/kept/seed=0")
+
+
+def test_a_long_work_folder_key_is_shortened_and_stays_unique():
+    long = {f"setting{i}": i for i in range(30)}
+    one = work_folder("nb", **long).name
+    other = work_folder("nb", **{**long, "setting29": 0}).name
+    assert len(one) == len(other) == 120 and one != other
+    with pytest.raises(ValueError, match="needs the settings"):
+        work_folder("nb")

@@ -71,3 +71,31 @@ def test_unknown_keyword_is_rejected(layer_class):
 def test_gate_weights_before_build():
     with pytest.raises(ValueError, match="has no weights yet"):
         custom_layers.LSTMCell(3).gate_weights()
+
+
+EVERY_CELL = {
+    "elman": lambda: custom_layers.ElmanCell(4),
+    "jordan": lambda: custom_layers.JordanCell(4, output_units=2),
+    "lstm": lambda: custom_layers.LSTMCell(4),
+    "gru": lambda: custom_layers.GRUCell(4),
+    "lstm_variant": lambda: custom_layers.LSTMVariantCell(4, variant="vanilla"),
+    "deep_transition": lambda: custom_layers.DeepTransitionCell(4),
+    "deep_output": lambda: custom_layers.DeepOutputCell(4),
+    "stacked": lambda: custom_layers.StackedCells(
+        [custom_layers.LSTMCell(4), custom_layers.GRUCell(3)]
+    ),
+}
+
+
+@pytest.mark.parametrize("make_cell", EVERY_CELL.values(), ids=EVERY_CELL.keys())
+@pytest.mark.parametrize("batch", [1, 2])
+def test_cell_called_with_a_sequence(make_cell, batch):
+    # A batch of 1 would broadcast silently in x U + h W instead of failing.
+    cell = make_cell()
+    states = cell.get_initial_state(batch_size=batch)
+    message = r"one time step and expects a 2-D input of shape \(batch, features\)"
+    with pytest.raises(ValueError, match=message + r".*rank 3"):
+        cell(np.zeros((batch, 5, 3), dtype="float32"), states)
+    cell(np.zeros((batch, 3), dtype="float32"), states)  # one step: fine
+    with pytest.raises(ValueError, match=message):
+        cell(np.zeros((batch, 5, 3), dtype="float32"), states)
