@@ -53,6 +53,7 @@ EXPECTED = {
         SUBMISSIONS / "lstm_wrong_gate_order.py": ("ok", 1),
         SUBMISSIONS / "lstm_float32_constants.py": ("ok", 8),
         SUBMISSIONS / "lstm_wraps_builtin.py": ("flagged", 10),
+        SUBMISSIONS / "lstm_dodges_the_flag.py": ("flagged", 10),
     },
     "gru_cell": {SOLUTIONS / "03_gru_cell.ipynb": ("ok", 10)},
     "jordan_cell": {SOLUTIONS / "04_jordan_cell.ipynb": ("ok", 10)},
@@ -274,6 +275,10 @@ def test_the_reports(graded):
     assert flagged["extra_data"]["status"] == "flagged"
     assert flagged["extra_data"]["flags"] == [
         "uses keras.layers.LSTMCell (the assignment asks for your own LSTM cell) (line 10)"
+    ]
+    dodged = graded["lstm_cell"].results(SUBMISSIONS / "lstm_dodges_the_flag.py")
+    assert dodged["extra_data"]["flags"] == [
+        "uses keras.saving.deserialize_keras_object (looks up a Keras class by name) (line 16)"
     ]
 
 

@@ -434,3 +434,32 @@ def test_released_notebooks_import_only_the_allowed_course_modules():
     assert used, (
         "the released notebooks import course modules; the list is tested on them"
     )
+
+
+def test_awkward_names_each_get_their_own_row_and_folder(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    names = [
+        "grading.json.py",
+        "grades.csv.py",
+        "a b.py",
+        "a_b.py",
+        "-rf.py",
+        "it's $(touch pwned).py",
+        "Ёлка.py",
+    ]
+    for name in names:
+        shutil.copy(SUBMISSIONS / "elman_correct.py", folder / name)
+    out = tmp_path / "out"
+    process = _grade(folder, out, names)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    rows = _rows(out)
+    assert sorted(rows) == sorted(names)
+    assert {(r["status"], r["score"]) for r in rows.values()} == {("ok", "10")}
+    summary = json.loads((out / "grading.json").read_text())
+    folders = [entry["folder"] for entry in summary["submissions"]]
+    assert len(set(folders)) == len(names)
+    assert all((out / f / "feedback.txt").is_file() for f in folders)
+    assert not any("report_error" in entry for entry in summary["submissions"])
+    assert not (tmp_path / "pwned").exists() and not (ROOT / "pwned").exists()
