@@ -68,10 +68,14 @@ def _suggestion(name):
 
 def _env(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import course.device
+    from course import execution
 
     try:
-        print(course.device.setup(precision=args.precision))
+        with execution.native_chatter_dropped():
+            import course.device
+
+            report = course.device.setup(precision=args.precision)
+        print(report)
     except ValueError as error:
         print(f"course env: {error}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ import importlib.util
 import os
 import re
 import sys
+import tempfile
 import time
 
 KERNEL_NAME = "python3"
@@ -130,6 +131,65 @@ def _clean_saved_outputs(path):
         nbformat.write(notebook, path)
 
 
+KERNEL_LOG = "kernel.log"
+
+
+def _quiet_kernel_manager(log_path):
+    """A kernel manager whose kernel writes its own stdout and stderr (not
+    the cells': those go to the notebook) to `log_path`. ipykernel copies
+    everything written to its file descriptors 1 and 2, such as
+    TensorFlow's C++ logs, to the terminal it was started from; started
+    this way, that copy lands in the log instead."""
+    from jupyter_client import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log_path, "ab") as log:
+                kw.update(stdout=log, stderr=log)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
+@contextlib.contextmanager
+def native_chatter_dropped():
+    """Runs a block (say, the first import of TensorFlow) with this
+    process's file descriptor 2 going to a temporary file, then writes the
+    lines that are not `HARMLESS_NATIVE_LOG` chatter to stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines()
+            kept = [
+                line
+                for line in lines
+                if line and not HARMLESS_NATIVE_LOG.fullmatch(line)
+            ]
+            if kept:
+                print(*kept, sep="\n", file=sys.stderr)
+
+
+def _kernel_log_problems(folder):
+    """The lines of the kernel's log that are not harmless chatter."""
+    try:
+        lines = (folder / KERNEL_LOG).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [
+        line
+        for line in lines
+        if line.strip() and not HARMLESS_NATIVE_LOG.fullmatch(_ANSI.sub("", line))
+    ]
+
+
 def report_failure(notebook, output, error):
     print(f"FAILED: {notebook}", file=sys.stderr)
     if hasattr(error, "cell_index"):  # a PapermillExecutionError
@@ -143,6 +203,11 @@ def report_failure(notebook, output, error):
         print(traceback or f"{error.ename}: {error.evalue}", file=sys.stderr)
     else:  # the kernel died or a cell timed out
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        problems = _kernel_log_problems(output.parent)
+        if problems:
+            print(
+                "--- the kernel's log ---", *problems[-20:], sep="\n", file=sys.stderr
+            )
     print(f"The executed notebook, with the error, is {output}", file=sys.stderr)
 
 
@@ -158,6 +223,7 @@ def execute(notebook, out_root, parameters, timeout):
     figures = folder / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     output = folder / notebook.name
+    (folder / KERNEL_LOG).unlink(missing_ok=True)
     print(f"running {notebook} ...", flush=True)
     started = time.monotonic()
     try:
@@ -181,6 +247,7 @@ def execute(notebook, out_root, parameters, timeout):
                 progress_bar=False,
                 execution_timeout=timeout,
                 extra_arguments=KERNEL_ARGUMENTS,
+                kernel_manager_class=_quiet_kernel_manager(folder / KERNEL_LOG),
             )
     except (
         PapermillExecutionError,

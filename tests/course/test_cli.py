@@ -1,6 +1,7 @@
 """The `course` command, end to end through its console script (notebook
 runs use the fixture notebooks), plus its argument handling in-process."""
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -259,3 +260,45 @@ def test_saved_outputs_lose_tensorflows_start_up_chatter_but_keep_real_errors():
     assert cells[0]["outputs"] == []
     assert [o["text"] for o in cells[1]["outputs"]] == [real, chatter]
     assert not execution.without_native_chatter(cells)
+
+
+def test_run_keeps_the_kernels_native_output_off_the_terminal(tmp_path):
+    # ipykernel forwards its file descriptors to the notebook except under
+    # pytest (it looks for PYTEST_CURRENT_TEST): run as a student would.
+    environment = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    result = subprocess.run(
+        [
+            str(COURSE),
+            "run",
+            str(FIXTURES / "native_output.ipynb"),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "native line" not in result.stdout + result.stderr
+    executed = tmp_path / "native_output" / "native_output.ipynb"
+    assert "native line on fd 2" in "".join(outputs(executed))  # the cell keeps it
+    assert (
+        "native line on fd 2" in (tmp_path / "native_output" / "kernel.log").read_text()
+    )
+
+
+def test_run_shows_why_the_kernel_died(tmp_path):
+    result = course(
+        "run", FIXTURES / "native_output.ipynb", "-p", "DIE=True", "--out", tmp_path
+    )
+    assert result.returncode == 1
+    assert "DeadKernelError" in result.stderr
+    assert "--- the kernel's log ---" in result.stderr
+    assert "E1234 fatal: the reason the kernel died" in result.stderr
+
+
+def test_env_prints_no_native_chatter():
+    result = course("env")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr  # TensorFlow's C++ start-up lines
