@@ -9,6 +9,9 @@ which reports the Python / TensorFlow / Keras versions, the backend and the
 visible devices, lets TensorFlow grow its GPU memory on demand instead of
 taking all of it, and sets the Keras dtype policy (mixed precision on GPUs
 that profit from it).
+
+`distribution()` is the one entry point for training on several devices
+and hosts: it returns the backend's data-parallel engine.
 """
 
 import dataclasses
@@ -262,35 +265,6 @@ def setup(precision="auto"):
     )
 
 
-def strategy():
-    """A TensorFlow distribution strategy for the visible GPUs.
-
-    `tf.distribute.MirroredStrategy` (data parallel, one model replica per
-    GPU) when more than one GPU is visible, otherwise TensorFlow's default
-    strategy. Build and compile the model inside `with strategy().scope():`;
-    `fit` then splits every batch across the GPUs.
-
-    Returns:
-        A `tf.distribute.Strategy`.
-
-    Raises:
-        RuntimeError: The Keras backend is not TensorFlow (with JAX, use
-            `keras.distribution` instead).
-    """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise RuntimeError(
-            f"strategy() returns a tf.distribute strategy and needs the "
-            f"TensorFlow backend; the backend is {backend!r} "
-            f"(use keras.distribution.DataParallel there)."
-        )
-    import tensorflow as tf
-
-    if len(tf.config.list_logical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
-
-
 KINDS = ("auto", "data_parallel", "mirrored", "multi_worker_mirrored")
 COORDINATOR_ENV = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
 
@@ -402,10 +376,13 @@ def distribution(
     the per-process batch, `global batch / num_processes`.
 
     On the TensorFlow backend: `tf.distribute.MirroredStrategy` over the
-    local GPUs, else the local (logical) CPUs; build and compile the model
-    inside `with strategy.scope():`. `MultiWorkerMirroredStrategy` is not
+    local GPUs, else the local (logical) CPUs: one replica on a machine
+    with a single GPU or none. `MultiWorkerMirroredStrategy` is not
     supported (it has open problems under Keras 3): use the JAX backend for
     several hosts.
+
+    Both engines have `scope()`: build and compile the model inside
+    `with engine.scope():` and the same code runs on either backend.
 
     Each batch is split over the replicas: `check_global_batch` says whether
     a batch size divides evenly.
