@@ -1,6 +1,7 @@
 """course.device.distribution: data-parallel training on simulated devices
-equals single-device training, across two jax.distributed processes too,
-and bad set-ups get clear errors.
+equals single-device training, across two jax.distributed processes too;
+a data-parallel course.training.fit killed mid-epoch resumes from its
+checkpoint to the same model; bad set-ups get clear errors.
 
 Each case runs tests/course/distributed_training.py in a fresh process, since
 the number of simulated devices is fixed when JAX or TensorFlow starts.
@@ -17,18 +18,24 @@ import socket
 import subprocess
 import sys
 
+import keras
+import numpy as np
 import pytest
+
+from course.training import read_history
+from tests.course.test_training import SCRIPT as RESUMABLE
+from tests.course.test_training import final_weights
 
 SCRIPT = pathlib.Path(__file__).with_name("distributed_training.py")
 ROOT = SCRIPT.parents[2]
 
 
-def run(*args, backend, devices=None, timeout=300):
+def run(*args, backend, devices=None, timeout=300, script=SCRIPT):
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
     if devices:
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
     return subprocess.Popen(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, str(script), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -36,10 +43,10 @@ def run(*args, backend, devices=None, timeout=300):
     ), timeout
 
 
-def finish(started):
+def finish(started, returncode=0):
     process, timeout = started
     stdout, stderr = process.communicate(timeout=timeout)
-    assert process.returncode == 0, stderr[-3000:]
+    assert process.returncode == returncode, stderr[-3000:]
     return stdout
 
 
@@ -77,6 +84,34 @@ def test_two_jax_processes_end_with_the_same_weights():
         assert differences(stdout)["lstm"] < 1e-5
     checksums = [re.search(r"^checksum (\S+)$", s, re.M).group(1) for s in outputs]
     assert checksums[0] == checksums[1]
+
+
+def test_a_killed_data_parallel_run_resumes_as_if_never_interrupted(tmp_path):
+    pytest.importorskip("jax")
+    interrupted, reference = tmp_path / "interrupted", tmp_path / "reference"
+
+    def fit(workdir, *args, returncode=0):
+        started = run(str(workdir), *args, backend="jax", devices=4, script=RESUMABLE)
+        return finish(started, returncode)
+
+    fit(interrupted, "3", "--distributed", returncode=-9)  # SIGKILL in epoch 3
+    assert read_history(interrupted)["epoch"] == [0, 1, 2]
+    resumed = fit(interrupted, "--distributed")
+    assert "replicas 4" in resumed
+    assert "epochs run: [3, 4, 5]" in resumed
+    assert not (interrupted / "backup").exists()
+    # the reference: one device, never interrupted
+    assert "epochs run: [0, 1, 2, 3, 4, 5]" in fit(reference)
+    weights = final_weights(interrupted)
+    for got, want in zip(weights, final_weights(reference)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        read_history(interrupted)["loss"], read_history(reference)["loss"], rtol=1e-5
+    )
+    # the loss fell every epoch, so the best checkpoint is the final model
+    checkpoint = keras.saving.load_model(interrupted / "checkpoint.keras")
+    for got, want in zip(checkpoint.get_weights(), weights):
+        np.testing.assert_array_equal(got, want)
 
 
 ERRORS = """
