@@ -14,13 +14,26 @@ import numpy as np
 
 import course.device
 import course.models
+import custom_layers
 
 GLOBAL_BATCH = 8
 
 
-def lstm_model():
+def sequence_model(layer):
+    """`layer` (8 units) over 6 steps of 3 features, then 2 logits."""
+    return lambda: keras.Sequential(
+        [keras.Input((6, 3)), layer(8), keras.layers.Dense(2)]
+    )
+
+
+def spatial_model():
     return keras.Sequential(
-        [keras.Input((6, 3)), keras.layers.LSTM(8), keras.layers.Dense(2)]
+        [
+            keras.Input((8, 8, 3)),
+            custom_layers.SpatialRNN(4, block_shape=(2, 2), cell="gru"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
     )
 
 
@@ -28,6 +41,20 @@ def classifier():
     return course.models.spatial_rnn_classifier(
         input_shape=(16, 16, 3), num_classes=2, width=0.125
     )
+
+
+lstm_model = sequence_model(custom_layers.LSTM)
+# name -> (model builder, epochs of 4 steps); every cell family of
+# custom_layers, the SpatialRNN and the lecture's classifier (one epoch:
+# batch norm over 8 images amplifies float rounding quickly)
+MODELS = {
+    "elman": (sequence_model(custom_layers.ElmanRNN), 2),
+    "jordan": (sequence_model(custom_layers.JordanRNN), 2),
+    "gru": (sequence_model(custom_layers.GRU), 2),
+    "lstm": (lstm_model, 2),
+    "spatial_rnn": (spatial_model, 2),
+    "classifier": (classifier, 1),
+}
 
 
 def data(model):
@@ -79,22 +106,26 @@ def largest_difference(a, b):
     return max(float(np.max(np.abs(p - q))) for p, q in zip(a, b))
 
 
-def report(name, build, make_engine, epochs=2):
-    engine = make_engine()  # first: jax.distributed must start before JAX
-    print("replicas", course.device.replicas(engine))
-    course.device.check_global_batch(GLOBAL_BATCH, engine)
+def report(name, build, engine, epochs=2):
     reference = train(build, epochs=epochs)
     distributed = train(build, engine, epochs)
     print(name, "difference", largest_difference(reference, distributed))
     return distributed
 
 
+def start(make_engine):
+    engine = make_engine()  # first: jax.distributed must start before JAX
+    print("replicas", course.device.replicas(engine))
+    course.device.check_global_batch(GLOBAL_BATCH, engine)
+    return engine
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "jax":
-        report("lstm", lstm_model, course.device.distribution)
-        # one epoch: batch norm over 8 images amplifies float rounding quickly
-        report("classifier", classifier, course.device.distribution, epochs=1)
+        engine = start(course.device.distribution)
+        for name, (build, epochs) in MODELS.items():
+            report(name, build, engine, epochs)
     elif mode == "tensorflow":
         import tensorflow as tf
 
@@ -102,19 +133,18 @@ if __name__ == "__main__":
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2
         )
-        report("lstm", lstm_model, course.device.distribution)
+        report("lstm", lstm_model, start(course.device.distribution))
     elif mode == "host":
         index, port = int(sys.argv[2]), sys.argv[3]
-        weights = report(
-            "lstm",
-            lstm_model,
+        engine = start(
             lambda: course.device.distribution(
                 coordinator_address=f"127.0.0.1:{port}",
                 num_processes=2,
                 process_id=index,
                 timeout_s=60,
-            ),
+            )
         )
+        weights = report("lstm", lstm_model, engine)
         print(
             "checksum", repr(float(sum(np.sum(w, dtype=np.float64) for w in weights)))
         )
