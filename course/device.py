@@ -215,7 +215,8 @@ def setup(precision="auto"):
     """Reports the environment and sets the Keras dtype policy.
 
     Call it once, at the top of a notebook, before any model is built (GPU
-    memory growth can only be turned on before TensorFlow uses the GPU).
+    memory growth can only be turned on before TensorFlow uses the GPU);
+    on several hosts, right after `distribution()`, which must start first.
 
     `precision="auto"` picks `"mixed_bfloat16"` on GPUs of compute
     capability 8.0 or higher (Ampere, Hopper), `"mixed_float16"` on 7.x
@@ -326,12 +327,27 @@ def _cluster(coordinator_address, num_processes, process_id):
     return str(address), count, index
 
 
+def _jax_started():
+    """Whether JAX has started its backends (listed the devices, computed);
+    `jax.distributed.initialize` must come before."""
+    from jax._src import xla_bridge  # the check jax.distributed makes
+
+    return xla_bridge.backends_are_initialized()
+
+
 def _jax_data_parallel(cluster, timeout_s):
     import jax
 
     if cluster is not None and cluster[1] > 1:
         address, count, index = cluster
         if not jax.distributed.is_initialized():
+            if _jax_started():
+                raise RuntimeError(
+                    "a multi-host distribution() must come before anything that "
+                    "starts JAX, course.device.setup() included (it lists the "
+                    "devices): call course.device.distribution(...) first and "
+                    "setup() after it, so that setup() sees every host's devices."
+                )
             if index != 0:
                 _wait_for_coordinator(address, timeout_s)
             jax.distributed.initialize(
@@ -370,8 +386,11 @@ def distribution(
     Across hosts, give the coordinator (`"host:port"` of process 0), the
     number of processes and this process's id, as arguments or as the
     variables `JAX_COORDINATOR_ADDRESS`, `JAX_NUM_PROCESSES` and
-    `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called first
-    (before anything else touches JAX). Every process runs the same script
+    `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called, which
+    must happen before anything starts JAX, so call `distribution()` before
+    `setup()`. `setup()` then lists every host's devices and picks one
+    dtype policy for all of them (the lowest compute capability decides),
+    the same in every process. Every process runs the same script
     and feeds its own share of the data: `model.fit(batch_size=...)` is then
     the per-process batch, `global batch / num_processes`.
 
@@ -401,7 +420,8 @@ def distribution(
     Raises:
         ValueError: Unknown `kind`, or an incomplete or malformed multi-host
             set-up.
-        RuntimeError: The engine does not fit the backend.
+        RuntimeError: The engine does not fit the backend, or a multi-host
+            set-up came after JAX had started.
         ConnectionError: The coordinator did not answer within `timeout_s`.
     """
     if kind not in KINDS:

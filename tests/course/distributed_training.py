@@ -7,6 +7,7 @@ process (the simulated devices must be set before JAX or TensorFlow start).
     python distributed_training.py host ID PORT   # one of 2 jax.distributed processes
 """
 
+import contextlib
 import sys
 
 import keras
@@ -55,6 +56,14 @@ MODELS = {
     "spatial_rnn": (spatial_model, 2),
     "classifier": (classifier, 1),
 }
+# (model, policy): training in 16 bits under distribution, the policies
+# setup() picks on GPUs (mixed_float16 on compute capability 7.x,
+# mixed_bfloat16 on 8.0+)
+MIXED_PRECISION = [
+    ("lstm", "mixed_float16"),
+    ("lstm", "mixed_bfloat16"),
+    ("spatial_rnn", "mixed_bfloat16"),
+]
 
 
 def data(model):
@@ -65,33 +74,26 @@ def data(model):
 
 
 def train(build, engine=None, epochs=2):
-    """Weights after `epochs` epochs of SGD from seed 0, under `engine`'s
-    scope when it is a TensorFlow strategy."""
+    """The model after `epochs` epochs of SGD from seed 0, built, compiled
+    and trained under `engine` (a `distribution()` result) if given."""
     keras.utils.set_random_seed(0)
-    if isinstance(engine, keras.distribution.DataParallel):
-        keras.distribution.set_distribution(engine)
-    scope = engine.scope() if hasattr(engine, "scope") else None
-    if scope is not None:
-        scope.__enter__()
-    model = build()
-    model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy")
-    if scope is not None:
-        scope.__exit__(None, None, None)
-    x, y = data(model)
-    batch = GLOBAL_BATCH
-    if engine is not None and jax_processes() > 1:  # this process's share
-        import jax
+    with engine.scope() if engine is not None else contextlib.nullcontext():
+        model = build()
+        model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy")
+        x, y = data(model)
+        batch = GLOBAL_BATCH
+        if engine is not None and jax_processes() > 1:  # this process's share
+            import jax
 
-        batch //= jax_processes()
-        x, y = (
-            a.reshape(-1, jax_processes(), batch, *a.shape[1:])[
-                :, jax.process_index()
-            ].reshape(-1, *a.shape[1:])
-            for a in (x, y)
-        )
-    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
-    keras.distribution.set_distribution(None)
-    return model.get_weights()
+            batch //= jax_processes()
+            x, y = (
+                a.reshape(-1, jax_processes(), batch, *a.shape[1:])[
+                    :, jax.process_index()
+                ].reshape(-1, *a.shape[1:])
+                for a in (x, y)
+            )
+        model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+    return model
 
 
 def jax_processes():
@@ -103,19 +105,24 @@ def jax_processes():
 
 
 def largest_difference(a, b):
-    return max(float(np.max(np.abs(p - q))) for p, q in zip(a, b))
+    return max(
+        float(np.max(np.abs(p - q))) for p, q in zip(a.get_weights(), b.get_weights())
+    )
 
 
 def report(name, build, engine, epochs=2):
     reference = train(build, epochs=epochs)
     distributed = train(build, engine, epochs)
     print(name, "difference", largest_difference(reference, distributed))
-    return distributed
+    return reference, distributed
 
 
 def start(make_engine):
     engine = make_engine()  # first: jax.distributed must start before JAX
     print("replicas", course.device.replicas(engine))
+    # distribution() set the engine globally; the single-device references
+    # must not run under it (train() enters engine.scope() itself)
+    keras.distribution.set_distribution(None)
     course.device.check_global_batch(GLOBAL_BATCH, engine)
     return engine
 
@@ -126,6 +133,14 @@ if __name__ == "__main__":
         engine = start(course.device.distribution)
         for name, (build, epochs) in MODELS.items():
             report(name, build, engine, epochs)
+        for name, precision in MIXED_PRECISION:
+            course.device.setup(precision)  # as a notebook sets the policy
+            models = report(f"{name}_{precision}", *MODELS[name][:1], engine)
+            for model in models:
+                print(name, precision, "weights", *{w.dtype for w in model.weights})
+                if isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer):
+                    scale = float(model.optimizer.dynamic_scale)
+                    print(name, precision, "loss scale", scale)
     elif mode == "tensorflow":
         import tensorflow as tf
 
@@ -144,7 +159,10 @@ if __name__ == "__main__":
                 timeout_s=60,
             )
         )
-        weights = report("lstm", lstm_model, engine)
+        env = course.device.setup()  # after distribution(): sees every host
+        print("devices", len(env.devices), "precision", env.precision)
+        _, model = report("lstm", lstm_model, engine)
+        weights = model.get_weights()
         print(
             "checksum", repr(float(sum(np.sum(w, dtype=np.float64) for w in weights)))
         )

@@ -1,17 +1,20 @@
 """course.device.distribution: data-parallel training on simulated devices
-equals single-device training, across two jax.distributed processes too;
-a data-parallel course.training.fit killed mid-epoch resumes from its
-checkpoint to the same model; bad set-ups get clear errors.
+equals single-device training, in mixed precision too, and across two
+jax.distributed processes; a data-parallel course.training.fit killed
+mid-epoch resumes from its checkpoint to the same model; bad set-ups get
+clear errors.
 
 Each case runs tests/course/distributed_training.py in a fresh process, since
 the number of simulated devices is fixed when JAX or TensorFlow starts.
 Tolerances (largest weight difference): float32 rounding differs with the
 order of the reductions over the split batch. After 8 SGD steps, 3e-5 for
 each cell family of custom_layers and a SpatialRNN model on JAX (measured:
-Elman 0, Jordan 3.0e-6, GRU 6e-8, LSTM 2.4e-7, SpatialRNN 3e-8) and 1e-5
-for the LSTM on 2 TensorFlow devices and across two processes (measured:
-6e-8 and 3e-8); 1e-3 for the batch-normalised classifier after 4 steps
-(measured: 5.5e-5).
+Elman 1.2e-6, Jordan 3.0e-6, GRU 6e-8, LSTM 2.4e-7, SpatialRNN 3e-8) and
+1e-5 for the LSTM on 2 TensorFlow devices and across two processes
+(measured: 6e-8 and 3e-8); 1e-3 for the batch-normalised classifier after 4
+steps (measured: 5.5e-5). Computing in 16 bits, the machine epsilon of the
+compute dtype: 2^-10 for mixed_float16 (measured: LSTM 1.5e-4) and 2^-7
+for mixed_bfloat16 (measured: LSTM 2.4e-3, SpatialRNN 4.9e-4).
 """
 
 import os
@@ -61,13 +64,20 @@ def differences(stdout):
 
 
 @pytest.fixture(scope="module")
-def jax_differences():
-    """Every model of distributed_training.MODELS trained on 1 and on 4
-    simulated JAX devices, in one process: name -> largest difference."""
+def jax_run():
+    """Every model of distributed_training.MODELS, and those of its
+    MIXED_PRECISION under their policies, trained on 1 and on 4 simulated
+    JAX devices in one process: its output and name -> largest difference."""
     pytest.importorskip("jax")
     stdout = finish(run("jax", backend="jax", devices=4))
     assert "replicas 4" in stdout
-    return differences(stdout)
+    return stdout, differences(stdout)
+
+
+MIXED_PRECISION_TOLERANCE = {  # the compute dtype's machine epsilon
+    "mixed_float16": 2.0**-10,
+    "mixed_bfloat16": 2.0**-7,
+}
 
 
 @pytest.mark.parametrize(
@@ -81,10 +91,28 @@ def jax_differences():
         ("classifier", 1e-3),
     ],
 )
-def test_jax_data_parallel_on_4_devices_equals_one_device(
-    jax_differences, model, tolerance
+def test_jax_data_parallel_on_4_devices_equals_one_device(jax_run, model, tolerance):
+    assert jax_run[1][model] < tolerance
+
+
+@pytest.mark.parametrize(
+    "model, precision",
+    [
+        ("lstm", "mixed_float16"),
+        ("lstm", "mixed_bfloat16"),
+        ("spatial_rnn", "mixed_bfloat16"),
+    ],
+)
+def test_jax_data_parallel_in_mixed_precision_equals_one_device(
+    jax_run, model, precision
 ):
-    assert jax_differences[model] < tolerance
+    stdout, found = jax_run
+    assert found[f"{model}_{precision}"] < MIXED_PRECISION_TOLERANCE[precision]
+    # both runs, single-device and data-parallel, keep float32 weights
+    assert stdout.count(f"{model} {precision} weights float32\n") == 2
+    if precision == "mixed_float16":  # both skipped the same overflowing steps
+        scales = re.findall(rf"^{model} {precision} loss scale (\S+)$", stdout, re.M)
+        assert len(scales) == 2 and scales[0] == scales[1]
 
 
 def test_tensorflow_mirrored_on_2_logical_cpus_equals_one_device():
@@ -102,6 +130,7 @@ def test_two_jax_processes_end_with_the_same_weights():
     outputs = [finish(host) for host in hosts]
     for stdout in outputs:
         assert "replicas 4" in stdout  # 2 processes x 2 devices
+        assert "devices 4 precision float32" in stdout  # setup() sees both hosts
         assert differences(stdout)["lstm"] < 1e-5
     checksums = [re.search(r"^checksum (\S+)$", s, re.M).group(1) for s in outputs]
     assert checksums[0] == checksums[1]
@@ -142,13 +171,15 @@ def error(call):
         call()
     except Exception as caught:
         return f"{type(caught).__name__}: {caught}"
+host = dict(coordinator_address="127.0.0.1:9", num_processes=2, timeout_s=1)
+print("partial", error(lambda: course.device.distribution(num_processes=2)))
+print("unreachable", error(lambda: course.device.distribution(**host, process_id=1)))
+course.device.setup()  # starts JAX: too late for several hosts
+print("late", error(lambda: course.device.distribution(**host, process_id=0)))
 engine = course.device.distribution()
 print("batch", error(lambda: course.device.check_global_batch(6, engine)))
 print("mirrored", error(lambda: course.device.distribution("mirrored")))
 print("multi", error(lambda: course.device.distribution("multi_worker_mirrored")))
-print("partial", error(lambda: course.device.distribution(num_processes=2)))
-print("unreachable", error(lambda: course.device.distribution(
-    coordinator_address="127.0.0.1:9", num_processes=2, process_id=1, timeout_s=1)))
 """
 
 
@@ -176,3 +207,4 @@ def test_bad_set_ups_get_clear_errors():
     assert "JAX_COORDINATOR_ADDRESS" in out
     assert "unreachable ConnectionError: the jax.distributed coordinator" in out
     assert "did not answer within 1 s" in out
+    assert "late RuntimeError: a multi-host distribution() must come before" in out
