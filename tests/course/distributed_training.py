@@ -18,13 +18,18 @@ import course.models
 import custom_layers
 
 GLOBAL_BATCH = 8
+INITIAL_SCALE = 2.0**20
+
+
+def probabilities():
+    """2 class probabilities, the softmax in float32 whatever the policy
+    (as the classifier's head)."""
+    return [keras.layers.Dense(2), keras.layers.Activation("softmax", dtype="float32")]
 
 
 def sequence_model(layer):
-    """`layer` (8 units) over 6 steps of 3 features, then 2 logits."""
-    return lambda: keras.Sequential(
-        [keras.Input((6, 3)), layer(8), keras.layers.Dense(2)]
-    )
+    """`layer` (8 units) over 6 steps of 3 features, then 2 probabilities."""
+    return lambda: keras.Sequential([keras.Input((6, 3)), layer(8), *probabilities()])
 
 
 def spatial_model():
@@ -33,7 +38,7 @@ def spatial_model():
             keras.Input((8, 8, 3)),
             custom_layers.SpatialRNN(4, block_shape=(2, 2), cell="gru"),
             keras.layers.Flatten(),
-            keras.layers.Dense(2),
+            *probabilities(),
         ]
     )
 
@@ -73,13 +78,23 @@ def data(model):
     return x, y
 
 
+def optimizer():
+    """SGD; under mixed_float16 with a loss scale too large for float16, so
+    the first steps overflow, are skipped and halve it (as Keras's default
+    scale does on larger losses)."""
+    sgd = keras.optimizers.SGD(0.05)
+    if keras.config.dtype_policy().name == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(sgd, initial_scale=INITIAL_SCALE)
+    return sgd
+
+
 def train(build, engine=None, epochs=2):
     """The model after `epochs` epochs of SGD from seed 0, built, compiled
     and trained under `engine` (a `distribution()` result) if given."""
     keras.utils.set_random_seed(0)
     with engine.scope() if engine is not None else contextlib.nullcontext():
         model = build()
-        model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy")
+        model.compile(optimizer(), "sparse_categorical_crossentropy")
         x, y = data(model)
         batch = GLOBAL_BATCH
         if engine is not None and jax_processes() > 1:  # this process's share
@@ -139,8 +154,9 @@ if __name__ == "__main__":
             for model in models:
                 print(name, precision, "weights", *{w.dtype for w in model.weights})
                 if isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer):
-                    scale = float(model.optimizer.dynamic_scale)
-                    print(name, precision, "loss scale", scale)
+                    scale = float(model.optimizer.dynamic_scale) / INITIAL_SCALE
+                    applied = int(model.optimizer.iterations)  # steps not skipped
+                    print(f"{name} {precision} loss scale {scale} applied {applied}")
     elif mode == "tensorflow":
         import tensorflow as tf
 
