@@ -3,9 +3,11 @@
 backend; a benchmark, not a test).
 
 Each device count runs in its own process (XLA fixes the number of host
-devices when it starts); the table gives the median images/s and the ratio
-to 1 device. On a shared CPU the simulated devices share the same cores, so
-the ratio measures the overhead of splitting the batch, not a speed-up.
+devices when it starts), in `--rounds` rounds that take the counts in turn,
+so that other jobs on a shared machine slow every count alike; the table
+gives the median images/s over the rounds and the ratio to 1 device. On a
+CPU the simulated devices share the same cores, so the ratio measures the
+overhead of splitting the batch, not a speed-up.
 
     python benchmarks/distributed.py              # 1, 2, 4 devices
     python benchmarks/distributed.py --devices 1 8 --batch 32 --steps 10
@@ -47,35 +49,48 @@ def measure(batch, size, steps):
     return batch / statistics.median(times)
 
 
+def child_rate(count, args):
+    """images/s on `count` simulated devices, measured in a fresh process."""
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={count}",
+        "PYTHONPATH": str(ROOT),
+    }
+    child = [sys.executable, __file__, "--child", "--batch", str(args.batch)]
+    child += ["--size", str(args.size), "--steps", str(args.steps)]
+    result = subprocess.run(child, capture_output=True, text=True, env=env)
+    if result.returncode:
+        sys.exit(f"{count} devices failed:\n{result.stderr[-2000:]}")
+    return float(result.stdout.split()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--batch", type=int, default=16, help="global batch")
     parser.add_argument("--size", type=int, default=32, help="image side, pixels")
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(measure(args.batch, args.size, args.steps))
         return
-    rates = {}
-    for count in args.devices:
-        env = {
-            **os.environ,
-            "KERAS_BACKEND": "jax",
-            "XLA_FLAGS": f"--xla_force_host_platform_device_count={count}",
-            "PYTHONPATH": str(ROOT),
-        }
-        child = [sys.executable, __file__, "--child", "--batch", str(args.batch)]
-        child += ["--size", str(args.size), "--steps", str(args.steps)]
-        result = subprocess.run(child, capture_output=True, text=True, env=env)
-        if result.returncode:
-            sys.exit(f"{count} devices failed:\n{result.stderr[-2000:]}")
-        rates[count] = float(result.stdout.split()[-1])
-    print(f"classifier width 0.125, {args.size}x{args.size}, global batch {args.batch}")
-    print(f"{'devices':>7}  {'images/s':>9}  {'ratio':>5}")
+    samples = {count: [] for count in args.devices}
+    for _ in range(args.rounds):
+        for count in args.devices:
+            samples[count].append(child_rate(count, args))
+    rates = {count: statistics.median(found) for count, found in samples.items()}
+    print(
+        f"classifier width 0.125, {args.size}x{args.size}, global batch "
+        f"{args.batch}, median of {args.rounds} rounds"
+    )
+    print(f"{'devices':>7}  {'images/s':>9}  {'ratio':>5}  {'rounds, min-max':>15}")
     for count, rate in rates.items():
-        print(f"{count:>7}  {rate:>9.1f}  {rate / rates[args.devices[0]]:>5.2f}")
+        ratio = rate / rates[args.devices[0]]
+        spread = f"{min(samples[count]):.0f}-{max(samples[count]):.0f}"
+        print(f"{count:>7}  {rate:>9.1f}  {ratio:>5.2f}  {spread:>15}")
 
 
 if __name__ == "__main__":

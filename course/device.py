@@ -9,6 +9,9 @@ which reports the Python / TensorFlow / Keras versions, the backend and the
 visible devices, lets TensorFlow grow its GPU memory on demand instead of
 taking all of it, and sets the Keras dtype policy (mixed precision on GPUs
 that profit from it).
+
+`distribution()` is the one entry point for training on several devices
+and hosts: it returns the backend's data-parallel engine.
 """
 
 import dataclasses
@@ -212,7 +215,8 @@ def setup(precision="auto"):
     """Reports the environment and sets the Keras dtype policy.
 
     Call it once, at the top of a notebook, before any model is built (GPU
-    memory growth can only be turned on before TensorFlow uses the GPU).
+    memory growth can only be turned on before TensorFlow uses the GPU);
+    on several hosts, right after `distribution()`, which must start first.
 
     `precision="auto"` picks `"mixed_bfloat16"` on GPUs of compute
     capability 8.0 or higher (Ampere, Hopper), `"mixed_float16"` on 7.x
@@ -260,35 +264,6 @@ def setup(precision="auto"):
         precision_reason=reason,
         memory_growth=memory,
     )
-
-
-def strategy():
-    """A TensorFlow distribution strategy for the visible GPUs.
-
-    `tf.distribute.MirroredStrategy` (data parallel, one model replica per
-    GPU) when more than one GPU is visible, otherwise TensorFlow's default
-    strategy. Build and compile the model inside `with strategy().scope():`;
-    `fit` then splits every batch across the GPUs.
-
-    Returns:
-        A `tf.distribute.Strategy`.
-
-    Raises:
-        RuntimeError: The Keras backend is not TensorFlow (with JAX, use
-            `keras.distribution` instead).
-    """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise RuntimeError(
-            f"strategy() returns a tf.distribute strategy and needs the "
-            f"TensorFlow backend; the backend is {backend!r} "
-            f"(use keras.distribution.DataParallel there)."
-        )
-    import tensorflow as tf
-
-    if len(tf.config.list_logical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
 
 
 KINDS = ("auto", "data_parallel", "mirrored", "multi_worker_mirrored")
@@ -352,12 +327,27 @@ def _cluster(coordinator_address, num_processes, process_id):
     return str(address), count, index
 
 
+def _jax_started():
+    """Whether JAX has started its backends (listed the devices, computed);
+    `jax.distributed.initialize` must come before."""
+    from jax._src import xla_bridge  # the check jax.distributed makes
+
+    return xla_bridge.backends_are_initialized()
+
+
 def _jax_data_parallel(cluster, timeout_s):
     import jax
 
     if cluster is not None and cluster[1] > 1:
         address, count, index = cluster
         if not jax.distributed.is_initialized():
+            if _jax_started():
+                raise RuntimeError(
+                    "a multi-host distribution() must come before anything that "
+                    "starts JAX, course.device.setup() included (it lists the "
+                    "devices): call course.device.distribution(...) first and "
+                    "setup() after it, so that setup() sees every host's devices."
+                )
             if index != 0:
                 _wait_for_coordinator(address, timeout_s)
             jax.distributed.initialize(
@@ -396,16 +386,22 @@ def distribution(
     Across hosts, give the coordinator (`"host:port"` of process 0), the
     number of processes and this process's id, as arguments or as the
     variables `JAX_COORDINATOR_ADDRESS`, `JAX_NUM_PROCESSES` and
-    `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called first
-    (before anything else touches JAX). Every process runs the same script
+    `JAX_PROCESS_ID`; `jax.distributed.initialize` is then called, which
+    must happen before anything starts JAX, so call `distribution()` before
+    `setup()`. `setup()` then lists every host's devices and picks one
+    dtype policy for all of them (the lowest compute capability decides),
+    the same in every process. Every process runs the same script
     and feeds its own share of the data: `model.fit(batch_size=...)` is then
     the per-process batch, `global batch / num_processes`.
 
     On the TensorFlow backend: `tf.distribute.MirroredStrategy` over the
-    local GPUs, else the local (logical) CPUs; build and compile the model
-    inside `with strategy.scope():`. `MultiWorkerMirroredStrategy` is not
+    local GPUs, else the local (logical) CPUs: one replica on a machine
+    with a single GPU or none. `MultiWorkerMirroredStrategy` is not
     supported (it has open problems under Keras 3): use the JAX backend for
     several hosts.
+
+    Both engines have `scope()`: build and compile the model inside
+    `with engine.scope():` and the same code runs on either backend.
 
     Each batch is split over the replicas: `check_global_batch` says whether
     a batch size divides evenly.
@@ -424,7 +420,8 @@ def distribution(
     Raises:
         ValueError: Unknown `kind`, or an incomplete or malformed multi-host
             set-up.
-        RuntimeError: The engine does not fit the backend.
+        RuntimeError: The engine does not fit the backend, or a multi-host
+            set-up came after JAX had started.
         ConnectionError: The coordinator did not answer within `timeout_s`.
     """
     if kind not in KINDS:

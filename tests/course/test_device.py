@@ -1,5 +1,6 @@
 """course.device.setup on this (CPU) machine, for every precision value,
-the `auto` rule for GPUs, and the JAX backend in a subprocess."""
+the `auto` rule for GPUs, distribution() on one device, and the JAX backend
+in a subprocess."""
 
 import os
 import subprocess
@@ -100,23 +101,26 @@ def test_auto_precision_follows_the_gpu_compute_capability(
     assert env.hardware == ", ".join(["test GPU"] * len(capabilities))
 
 
-def test_strategy_is_the_default_one_without_several_gpus():
+def test_distribution_is_one_mirrored_replica_per_gpu_else_on_the_cpu():
     import tensorflow as tf
 
-    assert course.device.strategy() is tf.distribute.get_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    engine = course.device.distribution()
+    assert isinstance(engine, tf.distribute.MirroredStrategy)
+    assert course.device.replicas(engine) == max(1, len(gpus))
+    if not gpus:
+        assert engine.extended.worker_devices[0].endswith("device:CPU:0")
 
 
-def test_setup_on_the_jax_backend_imports_no_tensorflow():
+def test_setup_and_distribution_on_the_jax_backend_import_no_tensorflow():
     pytest.importorskip("jax")
     script = (
         "import sys, course.device\n"
         "env = course.device.setup()\n"
         "print(env)\n"
+        "engine = course.device.distribution()\n"
+        "print('engine:', type(engine).__name__, course.device.replicas(engine))\n"
         "print('tensorflow imported:', 'tensorflow' in sys.modules)\n"
-        "try:\n"
-        "    course.device.strategy()\n"
-        "except RuntimeError as error:\n"
-        "    print('strategy:', error)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -130,4 +134,4 @@ def test_setup_on_the_jax_backend_imports_no_tensorflow():
     assert "cpu:0" in result.stdout
     assert "Precision   float32 (auto: no GPU)" in result.stdout
     assert "tensorflow imported: False" in result.stdout
-    assert "strategy: strategy() returns a tf.distribute strategy" in result.stdout
+    assert "engine: DataParallel 1" in result.stdout
