@@ -5,7 +5,9 @@ The Russian titles are the headings of the original lecture material: the
 main deck "Рекуррентные нейронные сети" (Intel neon course, UNN) for most
 sections, the second slide deck for 5 and 9 to 11. Section 13 follows a
 supplementary reading without section headings, so its title joins the
-names of the three topics there; section 0 is this course's own and has none.
+names of the three topics there; section 15's is a phrase of the lecture's
+conclusion, which names the papers it builds on; section 0 is this course's
+own and has none.
 """
 
 import dataclasses
@@ -137,6 +139,14 @@ SYLLABUS = (
         "Задача семантической сегментации",
         "14_global_context.ipynb",
         ("SpatialRNN", "course.data.scenes"),
+    ),
+    Section(
+        15,
+        "Sequence recognition: CTC and bidirectional RNNs (CRNN)",
+        "Применение рекуррентных сетей при решении задач анализа и обработки "
+        "изображений",
+        "15_sequence_recognition.ipynb",
+        ("course.crnn", "course.ctc", "keras.layers.Bidirectional"),
     ),
 )
 
