@@ -120,10 +120,18 @@ def test_jax_data_parallel_in_mixed_precision_equals_one_device(
         assert scale == 0.5 ** (8 - applied)  # halved once per skipped step
 
 
-def test_tensorflow_mirrored_on_2_logical_cpus_equals_one_device():
+@pytest.fixture(scope="module")
+def tensorflow_run():
+    """distributed_training.TENSORFLOW_MODELS trained on one device and under
+    MirroredStrategy over 2 logical CPUs: name -> largest difference."""
     stdout = finish(run("tensorflow", backend="tensorflow"))
     assert "replicas 2" in stdout
-    assert differences(stdout)["lstm"] < 1e-6
+    return differences(stdout)
+
+
+@pytest.mark.parametrize("model", ["elman", "jordan", "gru", "lstm", "spatial_rnn"])
+def test_tensorflow_mirrored_on_2_logical_cpus_equals_one_device(tensorflow_run, model):
+    assert tensorflow_run[model] < 1e-6
 
 
 def test_two_jax_processes_end_with_the_same_weights():
