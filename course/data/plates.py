@@ -2,11 +2,13 @@
 
 Each example is a string such as ``"A123BC"`` drawn in one of matplotlib's
 bundled DejaVu fonts (so it renders offline, identically on every machine)
-with a seeded horizontal offset and contrast. The image is read column by
-column by a CRNN; the string is its unaligned target for CTC.
+with a seeded horizontal offset and contrast, and, when asked for, a
+random slant, blur and pixel noise (harder plates). The image is read
+column by column by a CRNN; the string is its unaligned target for CTC.
 """
 
 import numpy as np
+import scipy.ndimage
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -41,15 +43,33 @@ def plate_strings(num_plates, seed=0, pattern=PLATE_PATTERN):
     ]
 
 
-def render_plates(texts, height=32, width=128, seed=0):
+def _check_range(value, name, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number; got {value!r}.")
+    if not 0 <= value <= high:
+        raise ValueError(f"{name} must be in [0, {high}]; got {value!r}.")
+    return float(value)
+
+
+def render_plates(texts, height=32, width=128, seed=0, slant=0.0, blur=0.0, noise=0.0):
     """Render `texts` as grey images in [0, 1], dark glyphs on a light plate.
 
     Returns float32 `(len(texts), height, width, 1)`. Font, horizontal
     offset and contrast are drawn from `seed`; the same arguments give the
-    same pixels.
+    same pixels. Harder plates, each off by default (the defaults give
+    the same pixels as without them):
+
+    - `slant`: the text is rotated by an angle drawn uniformly from
+      [-slant, slant] degrees (at most 30);
+    - `blur`: a Gaussian blur of `blur` pixels standard deviation (at most 5);
+    - `noise`: Gaussian noise of standard deviation `noise` added to every
+      pixel (at most 1), before clipping to [0, 1].
     """
     _check_positive_int(height, "height")
     _check_positive_int(width, "width")
+    slant = _check_range(slant, "slant", 30)
+    blur = _check_range(blur, "blur", 5)
+    noise = _check_range(noise, "noise", 1)
     texts = list(texts)
     if not texts or not all(isinstance(t, str) and t for t in texts):
         raise ValueError("texts must be a non-empty list of non-empty strings.")
@@ -57,23 +77,34 @@ def render_plates(texts, height=32, width=128, seed=0):
     if unknown:
         raise ValueError(f"texts hold symbols {unknown} outside {PLATE_ALPHABET!r}.")
     rng = np.random.default_rng(seed)
+    # The harder plates' draws come from a stream of their own, so a plate
+    # with noise is the plain plate plus noise (same font, offset, contrast).
+    harder = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
     dpi = 100
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     canvas = FigureCanvasAgg(figure)
     images = np.empty((len(texts), height, width, 1), np.float32)
     for i, text in enumerate(texts):
         figure.clear()
+        x = 0.5 + rng.uniform(-0.05, 0.05)
+        font = PLATE_FONTS[rng.integers(len(PLATE_FONTS))]
         figure.text(
-            0.5 + rng.uniform(-0.05, 0.05),
+            x,
             0.5,
             text,
-            fontfamily=PLATE_FONTS[rng.integers(len(PLATE_FONTS))],
+            fontfamily=font,
             fontsize=0.6 * height * 72 / dpi,
+            rotation=harder.uniform(-slant, slant) if slant else 0.0,
+            rotation_mode="anchor",
             ha="center",
             va="center",
         )
         canvas.draw()
         ink = 1.0 - np.asarray(canvas.buffer_rgba())[..., 0] / 255.0  # (H, W)
+        if blur:
+            ink = scipy.ndimage.gaussian_filter(ink, blur)
         background = rng.uniform(0.8, 1.0)
         images[i, ..., 0] = background - rng.uniform(0.5, 0.75) * ink
+        if noise:
+            images[i, ..., 0] += harder.normal(0.0, noise, (height, width))
     return np.clip(images, 0.0, 1.0)

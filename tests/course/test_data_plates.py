@@ -47,3 +47,44 @@ def test_render_plates_rejects_bad_arguments():
         plates.render_plates([])
     with pytest.raises(ValueError, match="height must be a positive int"):
         plates.render_plates(["A1"], height=0)
+
+
+def test_harder_plates_rotate_blur_and_add_noise():
+    texts = plates.plate_strings(16, seed=3)
+    plain = plates.render_plates(texts, seed=5)
+    # each is off by default: the defaults are the plain images
+    same = plates.render_plates(texts, seed=5, slant=0, blur=0, noise=0)
+    np.testing.assert_array_equal(same, plain)
+    # noise: the plain plate plus noise of the asked-for standard deviation
+    noisy = plates.render_plates(texts, seed=5, noise=0.05)
+    inside = (plain > 0.2) & (plain < 0.8)  # where no clipping happens
+    assert abs((noisy - plain)[inside].std() - 0.05) < 0.005
+    # blur: smoother rows (less change from one column to the next)
+    blurred = plates.render_plates(texts, seed=5, blur=1.0)
+    assert (
+        np.abs(np.diff(blurred, axis=2)).mean()
+        < 0.7 * np.abs(np.diff(plain, axis=2)).mean()
+    )
+    # slant: rotated text covers more rows of the plate than straight text
+    slanted = plates.render_plates(texts, seed=5, slant=20)
+
+    def inked_rows(images):  # per image, the rows holding ink
+        grey = images[..., 0]
+        ink = grey.max(axis=(1, 2), keepdims=True) - grey
+        return (ink > 0.2).any(axis=2).sum(axis=1)
+
+    assert inked_rows(slanted).mean() > inked_rows(plain).mean() + 2
+
+
+@pytest.mark.parametrize(
+    "argument, value, message",
+    [
+        ("slant", 45, r"slant must be in \[0, 30\]"),
+        ("blur", -1, r"blur must be in \[0, 5\]"),
+        ("noise", "0.1", "noise must be a number"),
+        ("noise", True, "noise must be a number"),
+    ],
+)
+def test_harder_plates_reject_bad_arguments(argument, value, message):
+    with pytest.raises(ValueError, match=message):
+        plates.render_plates(["A1"], **{argument: value})
