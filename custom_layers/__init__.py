@@ -13,8 +13,6 @@ from custom_layers.deep import DeepOutputCell
 from custom_layers.deep import DeepOutputRNN
 from custom_layers.deep import DeepTransitionCell
 from custom_layers.deep import DeepTransitionRNN
-from custom_layers.deep import StackedCells
-from custom_layers.deep import StackedRNN
 from custom_layers.elman import ElmanCell
 from custom_layers.elman import ElmanRNN
 from custom_layers.gru import GRU
@@ -26,6 +24,8 @@ from custom_layers.lstm import LSTMCell
 from custom_layers.lstm_variants import LSTMVariant
 from custom_layers.lstm_variants import LSTMVariantCell
 from custom_layers.spatial import SpatialRNN
+from custom_layers.stacked import StackedCells
+from custom_layers.stacked import StackedRNN
 from custom_layers.tracing import trace_states
 
 __all__ = [

@@ -13,6 +13,7 @@ from keras import layers
 from keras import ops
 from keras import random
 from keras import regularizers
+from keras import tree
 
 from custom_layers import _checks
 from custom_layers import _signatures
@@ -371,3 +372,19 @@ class GatedRecurrentCell(RecurrentCell):
             **super().get_config(),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
         }
+
+
+def cell_output_size(cell):
+    """The output size of any RNN cell (ours or Keras's): its `output_size`,
+    else the size of its first state."""
+    size = getattr(cell, "output_size", None)
+    if size is None:
+        size = tree.flatten(cell.state_size)[0]
+    return size
+
+
+def cell_input_size(cell):
+    """The input size of a built RNN cell: its `input_size`, else the rows of
+    its `kernel`."""
+    size = getattr(cell, "input_size", None)
+    return cell.kernel.shape[0] if size is None else size

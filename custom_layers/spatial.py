@@ -4,6 +4,7 @@ from keras import layers
 from keras import ops
 from keras import saving
 
+from custom_layers._cell import cell_output_size
 from custom_layers._checks import check_choice
 from custom_layers._checks import check_image_shape
 from custom_layers._checks import check_positive_int
@@ -135,12 +136,7 @@ class SpatialRNN(layers.Layer):
 
     def _directional_rnn(self, go_backwards):
         cell = self._new_cell()
-        output_size = getattr(cell, "output_size", None)
-        if output_size is None:
-            state_size = cell.state_size
-            output_size = (
-                state_size[0] if isinstance(state_size, (list, tuple)) else state_size
-            )
+        output_size = cell_output_size(cell)
         if output_size != self.units:
             raise ValueError(
                 f"The cell for SpatialRNN(units={self.units}) has "

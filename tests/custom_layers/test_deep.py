@@ -3,6 +3,8 @@
 arguments are checked. (Reference, gradients, precision, saving, masking,
 dropout and tracing: test_extended_layers.py.)"""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -203,3 +205,14 @@ def test_stack_checks_its_input():
         layer(np.zeros((4, FEATURES), "float32"))
     with pytest.raises(ValueError, match=r"built for inputs with 3 features"):
         layer(np.zeros((4, TIMESTEPS, 5), "float32"))
+
+
+def test_a_stack_saved_before_the_stacking_had_its_own_module_loads():
+    # Saved with custom_layers.deep.StackedRNN (the class now lives in
+    # custom_layers.stacked): registered names, not modules, find classes.
+    folder = pathlib.Path(__file__).parent / "fixtures"
+    model = keras.models.load_model(folder / "stacked_before_split.keras")
+    saved = np.load(folder / "stacked_before_split.npz")
+    assert isinstance(model.layers[0], custom_layers.StackedRNN)
+    assert model.layers[0].skip_connections
+    np.testing.assert_allclose(to_numpy(model(saved["x"])), saved["y"], rtol=1e-6)
