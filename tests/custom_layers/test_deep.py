@@ -215,4 +215,6 @@ def test_a_stack_saved_before_the_stacking_had_its_own_module_loads():
     saved = np.load(folder / "stacked_before_split.npz")
     assert isinstance(model.layers[0], custom_layers.StackedRNN)
     assert model.layers[0].skip_connections
-    np.testing.assert_allclose(to_numpy(model(saved["x"])), saved["y"], rtol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model(saved["x"])), saved["y"], rtol=1e-5, atol=1e-6
+    )  # saved on TensorFlow; also loaded on JAX
