@@ -8,8 +8,9 @@ environment reaches it: the seed and the output folder are never passed),
 CPU only, fixed thread counts, in a new session, inside the bubblewrap
 sandbox (`course.grading.sandbox`) and its own control groups
 (`course.grading.limits`) where it grades a submission. It waits at most
-the timeout, kills the process group, the control groups' processes and
-on Linux any process that escaped (the grader makes itself a "child
+the timeout, kills the process group and the control groups' processes
+(in the sandbox, its PID namespace ends with it; without the sandbox, on
+Linux, also any process that escaped: the grader makes itself a "child
 subreaper", so orphans are re-parented to it and can be found), and hands
 the bytes the child sent over its channel to `course.grading.outcome`.
 """
