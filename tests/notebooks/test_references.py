@@ -1,5 +1,7 @@
 """Static checks of the notebooks' prose (nothing is executed): every arXiv
-paper a notebook cites is a link to its arXiv page."""
+paper a notebook cites is a link to its arXiv page, and every notebook with
+exercises (the numbered lecture notebooks) has a collapsed answers cell right
+after them, with an answer for each exercise and review question."""
 
 import pathlib
 import re
@@ -66,3 +68,115 @@ def test_every_arxiv_number_is_a_link_to_arxiv(notebook):
         f"{notebook.name}: arXiv numbers not inside a link to https://arxiv.org/abs/<number>: "
         f"{problems}"
     )
+
+
+EXERCISES_HEADING = re.compile(r"^#+ Exercises\s*$", re.MULTILINE)
+REVIEW_HEADING = re.compile(r"^#+ Review questions\s*$", re.MULTILINE)
+ANY_HEADING = re.compile(r"^#+ ", re.MULTILINE)
+NUMBERED_ITEM = re.compile(r"^\d+\. ", re.MULTILINE)
+BULLET_ITEM = re.compile(r"^[-*] ", re.MULTILINE)
+DETAILS_OPEN = "<details><summary>Show the answers</summary>"
+
+
+def _section(source, heading):
+    """The text after `heading` up to the next heading (or the end)."""
+    found = heading.search(source)
+    if found is None:
+        return None
+    rest = source[found.end() :]
+    following = ANY_HEADING.search(rest)
+    return rest if following is None else rest[: following.start()]
+
+
+def answers_problems(sources):
+    """What is wrong with the answers of a notebook given as the list of its
+    markdown cells' sources, in order: the cell after the one with the
+    exercises must start with **Answers**, hold them in a collapsed
+    <details> block, and answer every numbered exercise and every review
+    question (bullets under a review heading, or one **Review question.**)."""
+    positions = [
+        i for i, source in enumerate(sources) if EXERCISES_HEADING.search(source)
+    ]
+    if not positions:
+        return []
+    if len(positions) > 1:
+        return [f"{len(positions)} exercise headings; expected one"]
+    exercises_cell = sources[positions[0]]
+    exercises = len(NUMBERED_ITEM.findall(_section(exercises_cell, EXERCISES_HEADING)))
+    review = _section(exercises_cell, REVIEW_HEADING)
+    if review is not None:
+        questions = len(BULLET_ITEM.findall(review))
+    else:
+        questions = exercises_cell.count("**Review question.**")
+    if positions[0] + 1 == len(sources):
+        return ["no cell after the exercises"]
+    answers = sources[positions[0] + 1]
+    lines = answers.strip().splitlines()
+    problems = []
+    if lines[0].strip() != "**Answers**":
+        problems.append(
+            f"the cell after the exercises starts with {lines[0]!r}, not **Answers**"
+        )
+    if DETAILS_OPEN not in answers or not answers.rstrip().endswith("</details>"):
+        problems.append(f"the answers are not wrapped in {DETAILS_OPEN} ... </details>")
+    labels = [f"**Exercise {k}.**" for k in range(1, exercises + 1)]
+    labels += [f"**Review question {k}.**" for k in range(1, questions + 1)]
+    problems.extend(f"no answer {label}" for label in labels if label not in answers)
+    return problems
+
+
+def _answers(body):
+    return f"**Answers**\n\n{DETAILS_OPEN}\n\n{body}\n\n</details>"
+
+
+def test_the_answers_check_finds_missing_and_uncollapsed_answers():
+    exercises = "## Exercises\n\n1. One.\n2. Two.\n\n## Review questions\n\n- Why?"
+    complete = _answers(
+        "**Exercise 1.** a\n\n**Exercise 2.** b\n\n**Review question 1.** c"
+    )
+    assert answers_problems(["# Title", exercises, complete]) == []
+    assert answers_problems(["# Title, no exercises"]) == []
+    assert answers_problems([exercises]) == ["no cell after the exercises"]
+    assert answers_problems([exercises, complete.replace("**Exercise 2.**", "2.")]) == [
+        "no answer **Exercise 2.**"
+    ]
+    assert answers_problems(
+        [exercises, complete.replace("**Review question 1.**", "")]
+    ) == ["no answer **Review question 1.**"]
+    uncollapsed = complete.replace(DETAILS_OPEN, "").replace("</details>", "")
+    assert answers_problems([exercises, uncollapsed]) == [
+        f"the answers are not wrapped in {DETAILS_OPEN} ... </details>"
+    ]
+    assert answers_problems([exercises, "Some prose.", complete])[0].startswith(
+        "the cell after the exercises starts with 'Some prose.'"
+    )
+    single = "## Exercises\n\n1. One.\n\n**Review question.** Name three tasks."
+    assert answers_problems([single, _answers("**Exercise 1.** a")]) == [
+        "no answer **Review question 1.**"
+    ]
+
+
+# The numbered lecture notebooks; the assignments' exercises are graded work,
+# answered only in the instructors' solution notebooks.
+LECTURE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# Lecture notebooks whose answers are still to be written; strict, so the
+# entry must go once they are there.
+ANSWERS_TO_COME = {"00_setup.ipynb"}
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        pytest.param(
+            path,
+            marks=pytest.mark.xfail(strict=True, reason="answers still to be written"),
+        )
+        if path.name in ANSWERS_TO_COME
+        else path
+        for path in LECTURE
+    ],
+    ids=lambda path: path.name,
+)
+def test_every_notebook_with_exercises_has_collapsed_answers(notebook):
+    problems = answers_problems(_markdown(notebook))
+    assert not problems, f"{notebook.name}: {problems}"
