@@ -159,24 +159,9 @@ def test_the_answers_check_finds_missing_and_uncollapsed_answers():
 # The numbered lecture notebooks; the assignments' exercises are graded work,
 # answered only in the instructors' solution notebooks.
 LECTURE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-# Lecture notebooks whose answers are still to be written; strict, so the
-# entry must go once they are there.
-ANSWERS_TO_COME = {"00_setup.ipynb"}
 
 
-@pytest.mark.parametrize(
-    "notebook",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(strict=True, reason="answers still to be written"),
-        )
-        if path.name in ANSWERS_TO_COME
-        else path
-        for path in LECTURE
-    ],
-    ids=lambda path: path.name,
-)
+@pytest.mark.parametrize("notebook", LECTURE, ids=lambda path: path.name)
 def test_every_notebook_with_exercises_has_collapsed_answers(notebook):
     problems = answers_problems(_markdown(notebook))
     assert not problems, f"{notebook.name}: {problems}"
