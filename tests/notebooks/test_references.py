@@ -165,3 +165,38 @@ LECTURE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 def test_every_notebook_with_exercises_has_collapsed_answers(notebook):
     problems = answers_problems(_markdown(notebook))
     assert not problems, f"{notebook.name}: {problems}"
+
+
+def _text_outside_math(markdown):
+    """The prose of `markdown` as the book's parser (myst's dollarmath) reads
+    it: math removed, plain text kept."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    parser = MarkdownIt("commonmark").use(dollarmath_plugin, double_inline=True)
+    return [
+        child.content
+        for token in parser.parse(markdown)
+        if token.type == "inline"
+        for child in token.children
+        if child.type == "text"
+    ]
+
+
+def test_the_math_check_finds_a_display_broken_by_a_line_starting_with_plus():
+    broken = "Text:\n$$\na = b\n  + c\n$$\nthat is $O(n)$ work."
+    assert any("$" in text for text in _text_outside_math(broken))
+    assert not any("$" in text for text in _text_outside_math("$x$ and\n$$\ny\n$$"))
+
+
+@pytest.mark.parametrize("notebook", COMMITTED, ids=lambda path: path.name)
+def test_every_dollar_sign_opens_math(notebook):
+    # A `$` left in the prose is TeX the book prints raw (the browser test
+    # sees it only after a full build).
+    raw = [
+        text
+        for source in _markdown(notebook)
+        for text in _text_outside_math(source)
+        if "$" in text
+    ]
+    assert not raw, f"{notebook.name}: TeX outside math: {raw[:3]}"
