@@ -246,8 +246,13 @@ def test_correct_submissions_keep_full_marks_in_every_order(hostile):
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_each_hostile_sample_gets_its_status_and_score(hostile, name):
-    status, score, pattern = HOSTILE[name]
     for out in hostile["outs"]:
+        status, score, pattern = HOSTILE[name]
+        limits = json.loads((out / "grading.json").read_text())["limits"]
+        if name == "elman_memory_tree.py" and "cgroup" not in limits["memory_scope"]:
+            # No memory control group on this machine: each process stays
+            # under its own limit, as grading.json says.
+            status, score, pattern = "flagged", 0, "three children hold 600 MiB"
         row = _rows(out)[name]
         assert (row["status"], float(row["score"])) == (status, score), row
         if pattern:
