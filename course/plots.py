@@ -22,9 +22,11 @@ DEFAULT_FIGURES_DIR = "figures"
 
 
 def _display_figures_in_ipython():
-    """Registers IPython's PNG formatter for `Figure`, so a returned figure
-    displays as an image even before pyplot (which usually registers it) is
-    imported, and under a non-inline MPLBACKEND."""
+    """Registers IPython's PNG formatter for `Figure`, so a figure a cell
+    returns (or passes to `display`) shows as an image whatever the
+    matplotlib backend: the one way the course displays figures (its
+    notebooks draw on `Figure` objects, never through pyplot, and need no
+    `%matplotlib` magic or MPLBACKEND)."""
     try:
         from IPython import get_ipython
         from IPython.core.pylabtools import select_figure_formats

@@ -77,6 +77,16 @@ def test_run_executes_a_notebook_with_parameters(tmp_path):
     assert f"cwd {FIXTURES.resolve()}\n" in printed
     figure = tmp_path / "runs" / "example" / "figures" / "example.png"
     assert f"figure {figure.resolve()}\n" in printed and figure.stat().st_size > 1000
+    # and the figure the cell returns is shown in the notebook, whatever
+    # MPLBACKEND the shell has (CI's is Agg): course.plots' formatter
+    cells = nbformat.read(executed, as_version=4).cells
+    shown = [
+        o
+        for c in cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
+    assert len(shown) == 1
     assert "1 figure in" in result.stdout
     # the run's folder, where course.training.work_folder puts checkpoints
     run_folder = (tmp_path / "runs" / "example").resolve()
