@@ -1,6 +1,7 @@
 """Convolutional LSTM (Shi et al., 2015, arXiv 1506.04214): an LSTM whose
 input and state are images and whose products are convolutions."""
 
+import keras
 import numpy as np
 from keras import config
 from keras import layers
@@ -113,9 +114,10 @@ class ConvLSTM2DCell(LSTMCell):
         kernel_initializer, recurrent_initializer, bias_initializer,
         kernel_regularizer, recurrent_regularizer, bias_regularizer,
         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-        recurrent_dropout, seed: As for `LSTMCell`. One dropout mask (of the
-            frame, and of the state) is shared by the four gates and kept
-            for the whole sequence, where Keras draws one per gate.
+        recurrent_dropout, seed: As for `LSTMCell`, except that, as in
+            Keras's ConvLSTM, each gate has its own dropout mask of the frame
+            (and of the state), kept for the whole sequence; with the same
+            `seed` the masks are Keras's.
 
     Call arguments:
         inputs: A 4-D tensor `(batch, height, width, channels)`, the frame x_t.
@@ -158,6 +160,9 @@ class ConvLSTM2DCell(LSTMCell):
         self.data_format = _check_data_format(data_format)
         self.dilation_rate = _check_pair("dilation_rate", dilation_rate)
         self.frame_shape = None  # (height, width, channels), set by build
+        # Keras's ConvLSTM draws one dropout mask per gate (DropoutRNNCell
+        # then returns a list of four).
+        self.dropout_mask_count = 4
 
     def __call__(self, inputs, *args, **kwargs):
         # A frame, not the (batch, features) step the other cells check for.
@@ -218,21 +223,20 @@ class ConvLSTM2DCell(LSTMCell):
 
     def call(self, inputs, states, training=False):
         h_previous, c_previous = states  # each (B, H', W', F)
-        x, h_for_gates = self.apply_dropout(inputs, h_previous, training)
-
-        # U * x_t for all four gates at once: (B, H, W, C) -> (B, H', W', 4F)
-        z = ops.conv(
-            x,
-            self.kernel,
-            strides=1,
-            padding=self.padding,
-            dilation_rate=self.dilation_rate,
+        # One view of x_t and of h_{t-1} per gate: dropped by that gate's
+        # mask when training, as in Keras (four masks each, one sequence long).
+        x = self.per_gate(inputs, self.get_dropout_mask(inputs), training)
+        h = self.per_gate(
+            h_previous, self.get_recurrent_dropout_mask(h_previous), training
         )
-        if self.use_bias:
-            z = ops.add(z, self.bias)  # + b
-        # + W * h_{t-1}: (B, H', W', F) -> (B, H', W', 4F)
-        z = ops.add(z, ops.conv(h_for_gates, self.recurrent_kernel, padding="same"))
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)  # each (B, H', W', F)
+        kernels = ops.split(self.kernel, 4, axis=-1)  # U_g (kh, kw, C, F)
+        recurrent_kernels = ops.split(self.recurrent_kernel, 4, axis=-1)  # W_g
+        biases = ops.split(self.bias, 4) if self.use_bias else [None] * 4
+        # z_g = U_g * x_t + b_g + W_g * h_{t-1}, each (B, H', W', F)
+        z_i, z_f, z_c, z_o = (
+            ops.add(self.input_conv(x_g, U_g, b_g), self.recurrent_conv(h_g, W_g))
+            for x_g, h_g, U_g, W_g, b_g in zip(x, h, kernels, recurrent_kernels, biases)
+        )
 
         i = self.recurrent_activation(z_i)  # i_t = σ(U_i * x + W_i * h + b_i)
         f = self.recurrent_activation(z_f)  # f_t = σ(U_f * x + W_f * h + b_f)
@@ -243,6 +247,29 @@ class ConvLSTM2DCell(LSTMCell):
 
         self.record(i=i, f=f, g=c_candidate, o=o, c=c, h=h)
         return h, [h, c]
+
+    @staticmethod
+    def per_gate(tensor, masks, training):
+        """`tensor` once per gate, times that gate's dropout mask when
+        training with one (`masks` is None without dropout)."""
+        if not training or masks is None:
+            return [tensor] * 4
+        return [tensor * mask for mask in masks]
+
+    def input_conv(self, x, kernel, bias):
+        """U_g * x_t + b_g: (B, H, W, C) -> (B, H', W', F)."""
+        z = ops.conv(
+            x,
+            kernel,
+            strides=1,
+            padding=self.padding,
+            dilation_rate=self.dilation_rate,
+        )
+        return z if bias is None else ops.add(z, bias)
+
+    def recurrent_conv(self, h, kernel):
+        """W_g * h_{t-1}, "same" padding: (B, H', W', F) -> (B, H', W', F)."""
+        return ops.conv(h, kernel, strides=1, padding="same")
 
     def compute_output_shape(self, inputs_shape, states_shape=None):
         shape = (inputs_shape[0], *self.state_shape(inputs_shape[1:]))
@@ -340,6 +367,14 @@ class ConvLSTM2D(RecurrentLayer):
         return super(CheckedRNN, self).call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # Keras's JAX loop (lax.scan) broadcasts a step's (batch, 1) mask
+        # against its output, which fails for images (keras.layers.ConvLSTM2D
+        # raises there): a (batch, timesteps, 1, 1, 1) mask broadcasts.
+        if mask is not None and keras.backend.backend() == "jax":
+            mask = ops.reshape(mask, (*ops.shape(mask)[:2], 1, 1, 1))
+        return super().inner_loop(sequences, initial_state, mask, training=training)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch_size, timesteps = sequences_shape[:2]
