@@ -2,7 +2,9 @@
 
 Weights are copied from the built-in into ours; outputs, final states and the
 gradients with respect to the input and every weight must agree (float32, max
-abs error <= 1e-5), with masks, dropout, mixed precision and saving.
+abs error <= 1e-5; the forward pass keeps Keras's per-gate convolutions and
+order of additions and is bit-identical), with masks, dropout, mixed precision
+and saving.
 """
 
 import re
@@ -60,7 +62,8 @@ def test_outputs_states_and_gradients_match(options):
     height = SIZE if options["padding"] == "same" else SIZE - 2
     assert out_ours[0].shape == (BATCH, TIMESTEPS, height, height, FILTERS)
     assert out_ours[1].shape == out_ours[2].shape == (BATCH, height, height, FILTERS)
-    assert_all_close(out_ours, out_builtin)
+    for mine, theirs in zip(out_ours, out_builtin):
+        np.testing.assert_array_equal(mine, theirs)  # bit-identical
     np.testing.assert_allclose(dx_ours, dx_builtin, rtol=0, atol=ATOL)
     assert_all_close(dw_ours, dw_builtin)
     # The gradients are not trivially zero.
@@ -198,6 +201,25 @@ def test_dropout_equals_builtin_with_the_same_seed(rates):
     assert np.abs(out_ours[0] - inference).mean() > 0.01
 
 
+def test_initial_state_and_stateful_batches():
+    ours, builtin = make_pair(padding="same", return_state=True)
+    x = random_inputs(SHAPE)
+    state_shape = (BATCH, SIZE, SIZE, FILTERS)
+    initial_state = [random_inputs(state_shape, seed=s) for s in (1, 2)]
+    out_ours = to_numpy(ours(x, initial_state=initial_state))
+    assert_all_close(out_ours, to_numpy(builtin(x, initial_state=initial_state)))
+    assert np.abs(out_ours[0] - to_numpy(ours(x))[0]).max() > 1e-3
+
+    ours, builtin = make_pair(padding="same", stateful=True)  # batch size known
+    for seed in (3, 4):
+        x = random_inputs(SHAPE, seed=seed)
+        assert_all_close([to_numpy(ours(x))], [to_numpy(builtin(x))])
+    ours.reset_state()
+    fresh, _ = make_pair(padding="same")
+    fresh.set_weights(ours.get_weights())
+    assert_all_close([to_numpy(ours(x))], [to_numpy(fresh(x))])
+
+
 def test_mixed_float16_dtypes_and_accuracy():
     x = random_inputs(SHAPE)
     ours_float32, _ = make_pair(
@@ -215,10 +237,29 @@ def test_mixed_float16_dtypes_and_accuracy():
     assert all(v.dtype == "float32" for v in ours.weights)
     for output, expected, theirs in zip(outputs, reference, builtin(x)):
         assert keras.backend.standardize_dtype(output.dtype) == "float16"
-        output = to_numpy(output).astype("float32")
-        np.testing.assert_allclose(output, expected, rtol=0, atol=1e-2)
-        theirs = to_numpy(theirs).astype("float32")
-        np.testing.assert_allclose(output, theirs, rtol=0, atol=1e-2)
+        # About 3x the error measured on TensorFlow and JAX (<= 1.9e-3).
+        output = to_numpy(output)
+        np.testing.assert_allclose(output.astype("float32"), expected, atol=6e-3)
+        # Under the same policy, ours and the built-in agree exactly.
+        np.testing.assert_array_equal(output, to_numpy(theirs))
+
+
+def test_short_fit_under_mixed_float16_is_finite():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential(
+        [
+            keras.Input(SHAPE[1:]),
+            custom_layers.ConvLSTM2D(FILTERS, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(1, dtype="float32"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mse")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    x = random_inputs((16, *SHAPE[1:]))
+    y = x.mean(axis=(1, 2, 3, 4))[:, None]
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
 
 
 def test_keras_file_round_trip(tmp_path):
