@@ -92,7 +92,7 @@ class ConvLSTM2DCell(LSTMCell):
     o_t = σ(U_o * x_t + W_o * h_{t-1} + b_o)       output gate
     h_t = o_t ⊙ tanh(C_t)
 
-    (the paper's peephole terms W_c ⊙ C are left out, as in Keras). The
+    (the paper's peephole terms W_ci ⊙ C_{t-1}, ... are left out, as in Keras). The
     convolution of x_t uses `padding` and `dilation_rate`; that of h_{t-1}
     always `"same"` padding, so the state keeps the size of the output.
 
@@ -173,6 +173,18 @@ class ConvLSTM2DCell(LSTMCell):
     def state_sizes(self):
         # Keras's convention for image states: sizes come from the shapes.
         return (-1, -1)
+
+    @property
+    def output_size(self):
+        # keras.layers.RNN reads this int for its symbolic output shape
+        # (batch, output_size), which cannot describe an image.
+        raise ValueError(
+            f"Cell '{self.name}' outputs images (batch, height', width', "
+            "filters), whose shape keras.layers.RNN cannot compute from a "
+            "symbolic input such as keras.Input: use custom_layers.ConvLSTM2D "
+            "in a functional or Sequential model (keras.layers.RNN(cell) "
+            "works on arrays)."
+        )
 
     @property
     def input_size(self):

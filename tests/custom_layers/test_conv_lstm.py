@@ -7,6 +7,7 @@ order of additions and is bit-identical), with masks, dropout, mixed precision
 and saving.
 """
 
+import inspect
 import re
 
 import keras
@@ -86,6 +87,28 @@ def test_last_output_only_and_symbolic_shapes():
             ours_out = ours_out if return_state else [ours_out]
             builtin_out = builtin_out if return_state else [builtin_out]
             assert [o.shape for o in ours_out] == [o.shape for o in builtin_out]
+
+
+def test_signature_is_keras_s():
+    parameters = inspect.signature(custom_layers.ConvLSTM2D).parameters
+    assert list(parameters)[:8] == [
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "data_format",
+        "dilation_rate",
+        "activation",
+        "recurrent_activation",
+    ]
+    assert "units" not in parameters
+    assert {"return_sequences", "return_state", "go_backwards"} <= set(parameters)
+    layer = custom_layers.ConvLSTM2D(FILTERS, (3, 1), padding="SAME")
+    assert (layer.filters, layer.kernel_size, layer.padding) == (
+        FILTERS,
+        (3, 1),
+        "same",
+    )
 
 
 def test_weights_layout_and_gate_weights():
@@ -320,3 +343,6 @@ def test_bad_inputs_are_refused():
     cell = custom_layers.ConvLSTM2DCell(FILTERS, 3)
     with pytest.raises(ValueError, match="expects a 4-D input"):
         cell(random_inputs((BATCH, SIZE * SIZE)), [None, None])
+    # A plain keras.layers.RNN has no symbolic shape for image states.
+    with pytest.raises(ValueError, match="use custom_layers.ConvLSTM2D"):
+        keras.layers.RNN(cell)(keras.Input(SHAPE[1:]))
