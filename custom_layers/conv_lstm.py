@@ -96,8 +96,9 @@ class ConvLSTM2DCell(LSTMCell):
     convolution of x_t uses `padding` and `dilation_rate`; that of h_{t-1}
     always `"same"` padding, so the state keeps the size of the output.
 
-    Computes what `keras.layers.ConvLSTM2D`'s cell computes, with the same
-    weights in gate order [i, f, c, o]: `kernel` (kh, kw, channels,
+    Computes what `keras.layers.ConvLSTM2D`'s cell computes (one
+    convolution per gate, additions in Keras's order: bit-identical), with
+    the same weights in gate order [i, f, c, o]: `kernel` (kh, kw, channels,
     4·filters), `recurrent_kernel` (kh, kw, filters, 4·filters), `bias`
     (4·filters,); `set_weights` copies them either way and `gate_weights()`
     splits them.
@@ -237,8 +238,8 @@ class ConvLSTM2DCell(LSTMCell):
         h_previous, c_previous = states  # each (B, H', W', F)
         # One view of x_t and of h_{t-1} per gate: dropped by that gate's
         # mask when training, as in Keras (four masks each, one sequence long).
-        x = self.per_gate(inputs, self.get_dropout_mask(inputs), training)
-        h = self.per_gate(
+        x_gates = self.per_gate(inputs, self.get_dropout_mask(inputs), training)
+        h_gates = self.per_gate(
             h_previous, self.get_recurrent_dropout_mask(h_previous), training
         )
         kernels = ops.split(self.kernel, 4, axis=-1)  # U_g (kh, kw, C, F)
@@ -247,7 +248,9 @@ class ConvLSTM2DCell(LSTMCell):
         # z_g = U_g * x_t + b_g + W_g * h_{t-1}, each (B, H', W', F)
         z_i, z_f, z_c, z_o = (
             ops.add(self.input_conv(x_g, U_g, b_g), self.recurrent_conv(h_g, W_g))
-            for x_g, h_g, U_g, W_g, b_g in zip(x, h, kernels, recurrent_kernels, biases)
+            for x_g, h_g, U_g, W_g, b_g in zip(
+                x_gates, h_gates, kernels, recurrent_kernels, biases
+            )
         )
 
         i = self.recurrent_activation(z_i)  # i_t = σ(U_i * x + W_i * h + b_i)
