@@ -1,7 +1,7 @@
 """Hand-written recurrent cells and layers that match Keras's built-ins
 (Elman, LSTM, GRU), and the lecture's cells Keras does not have (Jordan,
 deep transition / output and stacked RNNs, Greff et al.'s LSTM variants),
-the ReNet / ReSeg `SpatialRNN` for images,
+the ReNet / ReSeg `SpatialRNN` for images, a ConvLSTM for videos,
 with `trace_states` to look inside any of them step by step.
 
 Written with `keras.ops` only, so they run on the TensorFlow, JAX and
@@ -9,6 +9,8 @@ PyTorch backends; registered for `.keras` serialization under the package
 name "custom_layers".
 """
 
+from custom_layers.conv_lstm import ConvLSTM2D
+from custom_layers.conv_lstm import ConvLSTM2DCell
 from custom_layers.deep import DeepOutputCell
 from custom_layers.deep import DeepOutputRNN
 from custom_layers.deep import DeepTransitionCell
@@ -29,6 +31,8 @@ from custom_layers.stacked import StackedRNN
 from custom_layers.tracing import trace_states
 
 __all__ = [
+    "ConvLSTM2D",
+    "ConvLSTM2DCell",
     "DeepOutputCell",
     "DeepOutputRNN",
     "DeepTransitionCell",
