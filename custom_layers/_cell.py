@@ -30,6 +30,11 @@ class StepInputCheck:
         _checks.check_step_shape(self.name, ops.shape(inputs))
         return super().__call__(inputs, *args, **kwargs)
 
+    def check_sequence(self, layer_name, shape):
+        """Checks a whole sequence this cell would read (`trace_states`):
+        (batch, timesteps, features)."""
+        _checks.check_sequence_shape(layer_name, shape)
+
 
 class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
     """Base class of the hand-written cells (not used directly).

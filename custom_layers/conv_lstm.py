@@ -170,6 +170,9 @@ class ConvLSTM2DCell(LSTMCell):
         _checks.check_image_shape(f"Cell '{self.name}'", ops.shape(inputs))
         return super(StepInputCheck, self).__call__(inputs, *args, **kwargs)
 
+    def check_sequence(self, layer_name, shape):
+        _check_frames_shape(layer_name, shape)
+
     @property
     def state_sizes(self):
         # Keras's convention for image states: sizes come from the shapes.

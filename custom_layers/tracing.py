@@ -24,14 +24,17 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
             `StackedCells`, ...) or a `keras.layers.RNN` around one (every
             sequence layer here is one: `LSTM`, `JordanRNN`, ...). An
             unbuilt one is built for `inputs`.
-        inputs: A 3-D array `(batch, timesteps, features)`.
+        inputs: A 3-D array `(batch, timesteps, features)` (for a
+            `ConvLSTM2D`, frames `(batch, timesteps, height, width,
+            channels)`).
         initial_state: Optional list of initial state tensors, as the
             layer's `initial_state` call argument; by default zeros (or a
             stateful layer's current states, which are not updated).
 
     Returns:
         A dict from quantity name to a NumPy array `(batch, timesteps,
-        size)`, where `[:, t]` is the value at the step that read `x_t`.
+        size)` (for a `ConvLSTM2D`, `(batch, timesteps, height', width',
+        filters)`), where `[:, t]` is the value at the step that read `x_t`.
         Names are those the cell records; in a stack of cells
         (`StackedCells`, `keras.layers.StackedRNNCells`) they are prefixed
         with the layer, `"layer1/h"`, `"layer2/h"`, ...
@@ -56,7 +59,6 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
     if not hasattr(inputs, "shape"):
         inputs = np.asarray(inputs, dtype="float32")
     shape = tuple(inputs.shape)
-    _checks.check_sequence_shape("trace_states", shape)
     if isinstance(layer_or_cell, layers.RNN):
         layer, cell = layer_or_cell, layer_or_cell.cell
         if not layer.built:
@@ -76,6 +78,8 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
             "trace its forward_layer and backward_layer separately."
         )
 
+    # (batch, timesteps, features), or frames for a ConvLSTM: the cell knows
+    getattr(cell, "check_sequence", _default_sequence_check)("trace_states", shape)
     if cell.built and hasattr(cell, "input_size"):
         _checks.check_feature_size(cell.name, cell.input_size, shape)
     batch, timesteps = shape[0], shape[1]
@@ -105,6 +109,10 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
     if go_backwards:
         steps.reverse()
     return {name: np.stack([step[name] for step in steps], axis=1) for name in steps[0]}
+
+
+def _default_sequence_check(layer_name, shape):
+    _checks.check_sequence_shape(layer_name, shape)
 
 
 def _install(cell, steps, prefix=""):

@@ -345,3 +345,15 @@ def test_bad_inputs_are_refused():
     # A plain keras.layers.RNN has no symbolic shape for image states.
     with pytest.raises(ValueError, match="use custom_layers.ConvLSTM2D"):
         keras.layers.RNN(cell)(keras.Input(SHAPE[1:]))
+
+
+def test_trace_states_follows_the_frames():
+    layer = custom_layers.ConvLSTM2D(3, 3, padding="same", return_sequences=True)
+    frames = np.random.default_rng(0).standard_normal((2, 4, 6, 6, 2)).astype("float32")
+    sequence = to_numpy(layer(frames))
+    trace = custom_layers.trace_states(layer, frames)
+    assert sorted(trace) == ["c", "f", "g", "h", "i", "o"]
+    assert trace["f"].shape == (2, 4, 6, 6, 3)
+    np.testing.assert_allclose(trace["h"], sequence, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="expects a 5-D input"):
+        custom_layers.trace_states(layer, frames[:, :, 0, 0])
