@@ -77,8 +77,7 @@ def test_run_executes_a_notebook_with_parameters(tmp_path):
     assert f"cwd {FIXTURES.resolve()}\n" in printed
     figure = tmp_path / "runs" / "example" / "figures" / "example.png"
     assert f"figure {figure.resolve()}\n" in printed and figure.stat().st_size > 1000
-    # and the figure the cell returns is shown in the notebook, whatever
-    # MPLBACKEND the shell has (CI's is Agg): course.plots' formatter
+    # and the figure the cell returns is shown in the notebook
     cells = nbformat.read(executed, as_version=4).cells
     shown = [
         o
