@@ -282,6 +282,14 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
             for size in self.state_sizes
         ]
 
+    def check_built(self):
+        """Raises a clear error if the cell has no weights yet."""
+        if not self.built:
+            raise ValueError(
+                f"Cell '{self.name}' has no weights yet: call it (or the "
+                "layer that holds it) on an input, or call build(), first."
+            )
+
     def gate_weights(self):
         """Returns the per-gate weights under the lecture's names.
 
@@ -295,11 +303,7 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
         Returns:
             A dict of NumPy arrays, in gate order.
         """
-        if not self.built:
-            raise ValueError(
-                f"Cell '{self.name}' has no weights yet: call it (or the "
-                "layer that holds it) on an input, or call build(), first."
-            )
+        self.check_built()
         count = len(self.gate_names)
         input_weights = np.split(ops.convert_to_numpy(self.kernel), count, 1)
         state_weights = np.split(ops.convert_to_numpy(self.recurrent_kernel), count, 1)

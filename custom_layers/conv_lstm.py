@@ -304,11 +304,7 @@ class ConvLSTM2DCell(LSTMCell):
         Returns:
             A dict of NumPy arrays, in gate order.
         """
-        if not self.built:
-            raise ValueError(
-                f"Cell '{self.name}' has no weights yet: call it (or the "
-                "layer that holds it) on an input, or call build(), first."
-            )
+        self.check_built()
         fused = {"U": self.kernel, "W": self.recurrent_kernel, "b": self.bias}
         parts = {
             letter: np.split(ops.convert_to_numpy(variable), 4, axis=-1)
