@@ -210,8 +210,9 @@ def _memory_text(run, settings):
     return f"ran out of memory (the limit is {settings.memory_mb} MiB{scope}){where}"
 
 
-def _status(assignment, submission, run, settings):
-    """(status, message) of a submission's run."""
+def _status(assignment, submission, run, settings, flags):
+    """(status, message) of a submission's run; `flags` are its review
+    reasons (`_flags`)."""
     outcome = run.outcome
     missing = [n for n in assignment.answers if n not in submission.defined]
     missing += [
@@ -232,7 +233,6 @@ def _status(assignment, submission, run, settings):
         return "error", _process_ended(run)
     if missing:
         return "missing", _missing_text(missing, submission)
-    flags = _flags(submission, outcome)
     if flags:
         return "flagged", "marked for review: " + "; ".join(flags)
     return "ok", ""
@@ -292,7 +292,10 @@ class _Grading:
             expected={name: list(arrays) for name, arrays in self.reference.items()},
         )
         _remove(workdir)
-        status, message = _status(self.assignment, submission, run, self.settings)
+        flags = _flags(submission, run.outcome)
+        status, message = _status(
+            self.assignment, submission, run, self.settings, flags
+        )
         results = tuple(
             _check_result(
                 check,
@@ -310,7 +313,7 @@ class _Grading:
             status,
             message,
             results,
-            _flags(submission, run.outcome),
+            flags,
             round(run.seconds, 2),
         )
 
