@@ -25,9 +25,6 @@ KERNEL_NAME = "python3"
 #: Tells the notebook the folder of its run (`OUT/<name>/`), for
 #: `course.training.work_folder`.
 RUN_DIR_ENV = "COURSE_RUN_DIR"
-# The kernel draws inline as in Jupyter, whatever MPLBACKEND the calling
-# shell has (CI sets Agg), so executed notebooks keep their figures.
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # The kernel's own warnings ("running over TCP without encryption", always
 # true of a local kernel) are not for students; its errors still show.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -231,7 +228,6 @@ def execute(notebook, out_root, parameters, timeout):
             **{
                 FIGURES_ENV: str(figures),
                 RUN_DIR_ENV: str(folder),
-                "MPLBACKEND": INLINE_BACKEND,
                 "TF_CPP_MIN_LOG_LEVEL": os.environ.get(
                     "TF_CPP_MIN_LOG_LEVEL", NATIVE_LOG_LEVEL
                 ),

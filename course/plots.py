@@ -24,9 +24,8 @@ DEFAULT_FIGURES_DIR = "figures"
 def _display_figures_in_ipython():
     """Registers IPython's PNG formatter for `Figure`, so a figure a cell
     returns (or passes to `display`) shows as an image whatever the
-    matplotlib backend (the notebooks need no `%matplotlib` magic). Figures
-    drawn through pyplot (notebooks 12, 14, 15) are shown by the kernel's
-    inline backend, Jupyter's default, which `course run` also sets."""
+    matplotlib backend (the notebooks need no `%matplotlib` magic and no
+    pyplot). This is the one way the course shows its figures."""
     try:
         from IPython import get_ipython
         from IPython.core.pylabtools import select_figure_formats

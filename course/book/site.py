@@ -297,8 +297,8 @@ def figures_not_shown(run, executed):
     """A warning when the run's figures folder (what `course.plots.save`
     wrote) holds more PNGs than the executed notebook displays, or None.
 
-    A saved figure that is not displayed (not its cell's last value, or
-    `plt.show()` on a figure pyplot does not know) is missing from the page.
+    A saved figure that is not displayed (neither its cell's last value nor
+    passed to `display`) is missing from the page.
     """
     saved = sorted((run.parent / "figures").glob("*.png"))
     shown = sum(
@@ -311,8 +311,7 @@ def figures_not_shown(run, executed):
     return (
         f"{run.name} saved {len(saved)} figures ({', '.join(f.name for f in saved)}) "
         f"but displays {shown}: a saved figure that is not displayed (not the last "
-        f"value of its cell, or plt.show() on a figure pyplot did not make) is "
-        f"missing from its page"
+        f"value of its cell nor passed to display()) is missing from its page"
     )
 
 

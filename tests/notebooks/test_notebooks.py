@@ -12,6 +12,7 @@ import sys
 import nbformat
 import pytest
 
+from course.book.site import figures_not_shown
 from course.parameters import notebook_defaults
 from course.syllabus import SYLLABUS
 
@@ -112,6 +113,31 @@ def test_notebook_runs_in_fast_mode(notebook, fast_runs):
         c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
     ]
     assert len(injected) == 1 and "FAST = True" in injected[0].source
+    assert (
+        figures_not_shown(fast_runs / notebook.stem / notebook.name, executed) is None
+    )
+
+
+@pytest.mark.parametrize("notebook", COMMITTED, ids=_name)
+def test_notebook_shows_its_figures_as_figure_objects(notebook):
+    # One way to show a figure: a `matplotlib.figure.Figure` as a cell's last
+    # value or passed to `display` (course.plots registers the formatter).
+    # pyplot and `%matplotlib` would add a second, backend-dependent one.
+    for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+        if cell.cell_type != "code":
+            continue
+        assert "%matplotlib" not in cell.source, f"cell {index} sets a backend"
+        for node in ast.walk(ast.parse(_without_magics(cell.source))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [f"{node.module}.{alias.name}" for alias in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not any(name.startswith("matplotlib.pyplot") for name in names), (
+                f"cell {index} imports pyplot; build a matplotlib.figure.Figure instead"
+            )
 
 
 @pytest.mark.parametrize("notebook", COMMITTED, ids=_name)
