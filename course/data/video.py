@@ -202,7 +202,8 @@ def ucf101(
 
     Args:
         split: `"train"` or `"test"`.
-        frames: The number of frames kept from the start of each clip.
+        frames: The number of frames kept from the start of each clip;
+            clips shorter than that are left out (UCF101's shortest has 29).
         frame_size: Side the frames are resized to, pixels.
         channels: 1 (grey) or 3 (RGB).
         batch_size: Batch the dataset if given.
@@ -242,5 +243,8 @@ def ucf101(
             video = tf.image.rgb_to_grayscale(video)
         return video, tf.cast(example["label"], "int32")
 
-    dataset = dataset.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
+    long_enough = dataset.filter(
+        lambda example: tf.shape(example["video"])[0] >= frames
+    )
+    dataset = long_enough.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size) if batch_size else dataset

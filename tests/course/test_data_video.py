@@ -131,8 +131,10 @@ def test_ucf101_through_tfds_mock(tmp_path):
             "test", frames=5, frame_size=8, batch_size=2, data_dir=tmp_path
         )
         clips, labels = next(iter(dataset.as_numpy_iterator()))
-    assert clips.shape[0] == 2 and clips.shape[2:] == (8, 8, 1)
-    assert clips.shape[1] <= 5 and clips.dtype == np.float32
+        # tfds's mock clips have 5 to 49 frames: none has 500.
+        too_long = data.ucf101("test", frames=500, data_dir=tmp_path)
+        assert list(too_long.as_numpy_iterator()) == []
+    assert clips.shape == (2, 5, 8, 8, 1) and clips.dtype == np.float32
     assert 0.0 <= clips.min() and clips.max() <= 1.0
     assert labels.dtype == np.int32 and ((0 <= labels) & (labels < 101)).all()
 
