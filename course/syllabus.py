@@ -6,8 +6,9 @@ main deck "Рекуррентные нейронные сети" (Intel neon cou
 sections, the second slide deck for 5 and 9 to 11. Section 13 follows a
 supplementary reading without section headings, so its title joins the
 names of the three topics there; section 15's is a phrase of the lecture's
-conclusion, which names the papers it builds on; section 0 is this course's
-own and has none.
+conclusion, which names the papers it builds on; section 16's is the first
+of the computer-vision tasks the lecture gives as a reason for the LSTM;
+section 0 is this course's own and has none.
 """
 
 import dataclasses
@@ -147,6 +148,13 @@ SYLLABUS = (
         "изображений",
         "15_sequence_recognition.ipynb",
         ("course.crnn", "course.ctc", "keras.layers.Bidirectional"),
+    ),
+    Section(
+        16,
+        "Action recognition in video: the whole sequence decides (ConvLSTM)",
+        "Задача распознавания движений человека",
+        "16_action_recognition.ipynb",
+        ("course.data.video", "LSTM", "ConvLSTM2D"),
     ),
 )
 

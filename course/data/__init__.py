@@ -7,6 +7,8 @@
 - `course.data.images`: scikit-image's face crops, CelebA's `Male`
   attribute (tensorflow-datasets), image folders, a synthetic captioning set.
 - `course.data.plates`: licence-plate strings rendered in DejaVu fonts.
+- `course.data.video`: synthetic action clips whose classes begin alike,
+  UCF101 (tensorflow-datasets).
 
 The tensorflow-datasets loaders raise `DatasetUnavailableError` when the
 data is neither prepared locally nor downloadable; the message names the
@@ -34,12 +36,17 @@ from course.data.text import WordVocabulary
 from course.data.text import python_source_corpus
 from course.data.text import sequence_windows
 from course.data.text import tiny_shakespeare
+from course.data.video import ACTIONS
+from course.data.video import action_clips
+from course.data.video import ucf101
 
 __all__ = [
+    "ACTIONS",
     "ADDING_PROBLEM_BASELINE_MSE",
     "CharVocabulary",
     "DatasetUnavailableError",
     "WordVocabulary",
+    "action_clips",
     "adding_problem",
     "celeba_gender",
     "copy_memory",
@@ -57,4 +64,5 @@ __all__ = [
     "simulate_oscillator",
     "temporal_xor",
     "tiny_shakespeare",
+    "ucf101",
 ]
