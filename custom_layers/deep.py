@@ -138,7 +138,8 @@ class DeepTransitionCell(RecurrentCell):
             z = self.transition_activation(a)  # z_1 = φ(x_t U + b + h_{t-1} W)
             quantities["z_1"] = z
             for layer, (kernel, bias) in enumerate(self.transitions[:-1], start=2):
-                z = self.dense(z, kernel, bias, self.transition_activation)  # z_l
+                # z_l = φ(z_{l-1} W_l + b_l)
+                z = self.dense(z, kernel, bias, self.transition_activation)
                 quantities[f"z_{layer}"] = z
             kernel, bias = self.transitions[-1]
             a = self.dense(z, kernel, bias, activations.linear)  # z_{L-1} W_L + b_L
@@ -268,17 +269,15 @@ class DeepOutputCell(RecurrentCell):
     def step(self, x, h_previous, training=False):
         x, h_for_w = self.apply_dropout(x, h_previous, training)
 
-        h = self.activation(
-            self.preactivation(x, h_for_w)
-        )  # h_t = f(x_t U + b + h_{t-1} W)
+        # h_t = f(x_t U + b + h_{t-1} W)
+        h = self.activation(self.preactivation(x, h_for_w))
         d, quantities = h, {}
         for layer, (kernel, bias) in enumerate(self.output_mlp[:-1], start=1):
-            d = self.dense(d, kernel, bias, self.output_hidden_activation)  # d_l
+            # d_l = ψ(d_{l-1} V_l + c_l)
+            d = self.dense(d, kernel, bias, self.output_hidden_activation)
             quantities[f"d_{layer}"] = d
         kernel, bias = self.output_mlp[-1]
-        y = self.dense(
-            d, kernel, bias, self.output_activation
-        )  # y_t = g(d_{L-1} V_L + c_L)
+        y = self.dense(d, kernel, bias, self.output_activation)  # y_t = g(d V_L + c_L)
         return {"h": h, **quantities, "y": y}
 
     def gate_weights(self):

@@ -109,9 +109,8 @@ class JordanCell(RecurrentCell):
     def step(self, x, s, training=False):
         x, s_for_w = self.apply_dropout(x, s, training)
 
-        h = self.activation(
-            self.preactivation(x, s_for_w)
-        )  # h_t = f(x_t U + b + s_t W)
+        # h_t = f(x_t U + b + s_t W)
+        h = self.activation(self.preactivation(x, s_for_w))
         y = self.dense(  # y_t = g(h_t V + c)
             h, self.output_kernel, self.output_bias, self.output_activation
         )

@@ -186,7 +186,8 @@ class LSTMVariantCell(LSTMBaseCell):
     def step(self, x, h_previous, c_previous, *gates_previous, training=False):
         x, h_for_gates = self.apply_dropout(x, h_previous, training)
 
-        # x_t U + h_{t-1} W + b: (batch, G·units), the variant's G gates of [i | f | c̃ | o]
+        # x_t U + h_{t-1} W + b: (batch, G·units), the variant's G gates
+        # of [i | f | c̃ | o]
         a = ops.matmul(x, self.kernel)
         a = ops.add(a, ops.matmul(h_for_gates, self.recurrent_kernel))
         if self.use_bias:
@@ -206,7 +207,7 @@ class LSTMVariantCell(LSTMBaseCell):
         if self.variant == "NIAF":
             c_tilde = a["c"]  # c̃_t = x_t U_c + h_{t-1} W_c + b_c
         else:
-            c_tilde = self.activation(a["c"])  # c̃_t = tanh(x_t U_c + h_{t-1} W_c + b_c)
+            c_tilde = self.activation(a["c"])  # c̃_t = tanh(x_t U_c + h_{t-1} W_c + …)
         i = self.gate("i", a, c_previous)  # i_t = σ(… + p_i ⊙ c_{t-1}); NIG 1
         if self.variant == "CIFG":
             f = 1 - i  # f_t = 1 − i_t
