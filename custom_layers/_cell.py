@@ -1,8 +1,19 @@
-"""The plumbing every hand-written cell shares: weights, dropout, config.
+"""The protocol every hand-written cell follows, and the plumbing it shares.
 
-A subclass declares its gates and writes `call` as the lecture's equations;
-this base creates the fused weights in Keras's layout, applies dropout masks
-and serializes the constructor arguments.
+A cell declares what its recurrence carries (`state_names`), what it emits
+(`output_name`) and its fused gates (`gate_names`), and writes one `step`: the
+lecture's equations, returning every named quantity of the step in a dict.
+`RecurrentCell.call` turns that dict into Keras's `(output, new_states)`;
+`custom_layers.trace_states` calls the same `step` and stacks the dicts over
+time, so each cell's equations exist once. The base also creates the fused
+weights in Keras's layout, applies dropout masks and serializes the
+constructor arguments.
+
+Notation. The lecture writes column vectors, a_t = U x_t + W h_{t-1} + b;
+Keras stores its kernels for row vectors, `kernel` (features, units), so the
+code computes `x @ kernel`, that is a_t = x_t U + h_{t-1} W + b with this U
+the lecture's transposed. Docstrings use the lecture's form; the comment on a
+line of code says what that line computes, in the row-vector form.
 """
 
 import numpy as np
@@ -45,14 +56,15 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
     (units, G * units) on the previous state h_{t-1}, and `bias`
     (`bias_shape`), with the G gates side by side in the order `gate_names`.
 
-    Subclasses set `gate_names` and `state_count`, may override `bias_shape`
-    and `bias_initializer_for_build`, and implement `call`. A cell whose
-    state is not one or more `units`-sized vectors (Jordan's y_{t-1}, the
-    extra states of an LSTM variant) overrides `state_sizes`,
-    `recurrent_size` and `output_size`; a cell with weights beyond U, W, b
-    creates them in `build` with `add_feedforward_weights` (or
-    `add_weight`) and lists them in `gate_weights`. `call` ends with
-    `self.record(...)`, naming the step's quantities for `trace_states`.
+    Subclasses set `gate_names`, `state_names` and `output_name`, may
+    override `bias_shape` and `bias_initializer_for_build`, and implement
+    `step(x, *previous_states, training)`, which returns a dict of every
+    quantity of the step under the lecture's names: the new states under
+    `state_names` and the output under `output_name` among them. A cell
+    whose states are not `units`-sized vectors (Jordan's y_{t-1}) overrides
+    `state_sizes`, `recurrent_size` and `output_size`; a cell with weights
+    beyond U, W, b creates them in `build` with `add_feedforward_weights`
+    (or `add_weight`) and adds them in `gate_weights`.
 
     Args:
         units: Positive integer, the number of hidden units (the size of h).
@@ -76,17 +88,15 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
         seed: Random seed for the dropout masks.
     """
 
-    gate_names = ("",)
-    state_count = 1
+    gate_names = ("",)  # the gates fused side by side in U, W, b
+    state_names = ("h",)  # the quantities the recurrence carries, Keras's order
+    output_name = "h"  # the quantity the layer emits at each step
     # help() and inspect.signature show every argument up the class chain.
     __signature__ = _signatures.ClassSignature(
         lambda cls: _signatures.with_kwargs(
             _signatures.constructor_parameters(cls, layers.Layer)
         )
     )
-    # Set by `custom_layers.tracing.trace_states` while it steps the cell;
-    # a plain function attribute (not tracked by Keras), None otherwise.
-    _trace_callback = None
 
     def __init__(
         self,
@@ -134,8 +144,8 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
 
     @property
     def state_sizes(self):
-        """The size of each state tensor, in the order `call` receives them."""
-        return (self.units,) * self.state_count
+        """The size of each state tensor, in the order of `state_names`."""
+        return (self.units,) * len(self.state_names)
 
     @property
     def state_size(self):
@@ -146,12 +156,6 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
     @property
     def output_size(self):
         return self.units
-
-    @property
-    def output_is_first_state(self):
-        """Whether the output of a step is its first new state (as in
-        Elman, LSTM, GRU); masking on JAX relies on it otherwise."""
-        return True
 
     @property
     def recurrent_size(self):
@@ -235,30 +239,38 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
             )
         return kernel, bias
 
+    def step(self, inputs, *previous_states, training=False):
+        """One step: the lecture's equations. Returns a dict of every named
+        quantity of the step, the new states under `state_names` and the
+        output under `output_name` among them."""
+        raise NotImplementedError(f"{type(self).__name__} must implement `step`.")
+
+    def call(self, inputs, states, training=False):
+        if not tree.is_nested(states):
+            states = [states]
+        return self.outputs(self.step(inputs, *states, training=training))
+
+    def outputs(self, quantities):
+        """Keras's `(output, new_states)` from the dict `step` returned."""
+        return quantities[self.output_name], [
+            quantities[name] for name in self.state_names
+        ]
+
     def preactivation(self, inputs, previous_state):
         """U x_t + b + W s_{t-1} for all gates at once, added in the order
         `keras.layers.SimpleRNNCell` uses (so results match it bit for bit).
         """
-        a = ops.matmul(inputs, self.kernel)  # U x_t
+        a = ops.matmul(inputs, self.kernel)  # x_t U
         if self.use_bias:
             a = ops.add(a, self.bias)  # + b
-        return a + ops.matmul(previous_state, self.recurrent_kernel)  # + W s
+        return a + ops.matmul(previous_state, self.recurrent_kernel)  # + s_{t-1} W
 
     def dense(self, inputs, kernel, bias, activation):
-        """One feed-forward layer: activation(inputs @ kernel + bias)."""
+        """One feed-forward layer: activation(inputs kernel + bias)."""
         a = ops.matmul(inputs, kernel)
         if bias is not None:
             a = ops.add(a, bias)
         return activation(a)
-
-    def record(self, **quantities):
-        """Hands this step's named quantities (gates, candidate, state,
-        output) to `custom_layers.tracing.trace_states`; does nothing
-        otherwise, so a cell's `call` ends with one `record(...)` line at no
-        cost to training.
-        """
-        if self._trace_callback is not None:
-            self._trace_callback(quantities)
 
     def apply_dropout(self, inputs, previous_state, training):
         """Multiplies x_t and h_{t-1} by their dropout masks when training.
@@ -297,29 +309,39 @@ class RecurrentCell(StepInputCheck, layers.Layer, DropoutRNNCell):
         lecture's a_t = U x_t + W h_{t-1} + b (the suffix names the gate;
         the Elman cell has a single unsuffixed U, W, b). Matrices are in
         Keras's row-vector orientation: the code computes `x_t @ U_g`, the
-        lecture writes U_g x_t with U_g transposed. A cell with two bias
-        rows (GRU with `reset_after=True`) also returns `b_g_recurrent`.
+        lecture writes U_g x_t with U_g transposed.
 
         Returns:
             A dict of NumPy arrays, in gate order.
         """
         self.check_built()
-        count = len(self.gate_names)
-        input_weights = np.split(ops.convert_to_numpy(self.kernel), count, 1)
-        state_weights = np.split(ops.convert_to_numpy(self.recurrent_kernel), count, 1)
+        fused = {"U{}": self.kernel, "W{}": self.recurrent_kernel}
         if self.use_bias:
-            bias = np.atleast_2d(ops.convert_to_numpy(self.bias))
-            biases = np.split(bias, count, axis=1)
-        weights = {}
-        for index, gate in enumerate(self.gate_names):
-            suffix = f"_{gate}" if gate else ""
-            weights[f"U{suffix}"] = input_weights[index]
-            weights[f"W{suffix}"] = state_weights[index]
-            if self.use_bias:
-                weights[f"b{suffix}"] = biases[index][0]
-                if bias.shape[0] == 2:
-                    weights[f"b{suffix}_recurrent"] = biases[index][1]
-        return weights
+            fused["b{}"] = self.bias
+        return self.split_gates(fused)
+
+    def split_gates(self, fused):
+        """Splits fused weights (gates side by side on the last axis) per gate.
+
+        Args:
+            fused: A dict from a name template (`"U{}"`, the gate's suffix
+                goes in the braces) to a tensor whose last axis holds the
+                gates in the order `gate_names`.
+
+        Returns:
+            A dict of NumPy arrays, every template for the first gate, then
+            for the second, ...
+        """
+        count = len(self.gate_names)
+        parts = {
+            template: np.split(ops.convert_to_numpy(tensor), count, axis=-1)
+            for template, tensor in fused.items()
+        }
+        return {
+            template.format(f"_{gate}" if gate else ""): pieces[index]
+            for index, gate in enumerate(self.gate_names)
+            for template, pieces in parts.items()
+        }
 
     def get_config(self):
         config = {

@@ -1,9 +1,10 @@
 """Every name this package takes from Keras's private API (`keras.src`), and why.
 
-Keras 3 does not export these two; each is used for one behaviour of
-`keras.layers.RNN`, and `tests/custom_layers/test_keras_private.py` checks that
-behaviour on the installed Keras, so a release that changes it fails there, by
-name, instead of somewhere inside a layer.
+Keras 3 does not export these three; each is used for one behaviour of
+`keras.layers.RNN` or `keras.layers.Layer`, and
+`tests/custom_layers/test_keras_private.py` checks that behaviour on the
+installed Keras, so a release that changes it fails there, by name, instead of
+somewhere inside a layer.
 
 `DropoutRNNCell`
     The dropout mixin of Keras's own cells. `keras.layers.RNN.call` asks a cell
@@ -21,9 +22,18 @@ name, instead of somewhere inside a layer.
     zero_output_for_mask=, return_all_outputs=)` returns
     `(last_output, outputs, new_states)`. `CheckedRNN.inner_loop` calls it
     with the output carried as an extra state, for masking on JAX.
+
+`AutocastScope`
+    `keras.src.backend.AutocastScope(dtype)`, the context that
+    `keras.layers.Layer.__call__` opens around a layer's `call` under a mixed
+    precision policy: inside it a float32 variable reads as `dtype` (float16,
+    bfloat16). `custom_layers.trace_states` calls a cell's `step` directly,
+    not through `__call__`, so it opens the scope itself; with `dtype` equal to
+    the variables' dtype the scope changes nothing.
 """
 
+from keras.src.backend import AutocastScope
 from keras.src.backend import rnn as backend_rnn
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
-__all__ = ["DropoutRNNCell", "backend_rnn"]
+__all__ = ["AutocastScope", "DropoutRNNCell", "backend_rnn"]

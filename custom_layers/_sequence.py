@@ -42,15 +42,15 @@ class CheckedRNN(layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         # At a masked step, Keras's JAX loop (lax.scan) outputs the cell's
-        # first state, taking it for the previous output. That holds for
-        # Elman, LSTM and GRU but not for a cell whose output is not its
-        # state (Jordan with decay, DO-RNN, stacks with skip connections):
-        # for those, carry the output as an extra first state.
+        # first state (in a stack, the top cell's), taking it for the previous
+        # output. That holds for Elman, LSTM and GRU but not for a cell whose
+        # output is not its first state (Jordan, DO-RNN, stacks with skip
+        # connections): for those, carry the output as an extra first state.
         if (
             mask is None
             or self.unroll
             or keras.backend.backend() != "jax"
-            or getattr(self.cell, "output_is_first_state", True)
+            or _output_is_first_state(self.cell)
         ):
             return super().inner_loop(sequences, initial_state, mask, training=training)
         cell_kwargs = {}
@@ -82,6 +82,18 @@ class CheckedRNN(layers.RNN):
             return_all_outputs=self.return_sequences,
         )
         return last_output, outputs, states[1:]
+
+
+def _output_is_first_state(cell):
+    """Whether a step's output is its first new state: by the names a cell of
+    this package declares, for a stack by its top cell (Keras's cells: yes)."""
+    if getattr(cell, "skip_connections", False):
+        return False  # the output concatenates every layer's
+    cells = getattr(cell, "cells", None)
+    if cells:
+        return _output_is_first_state(cells[-1])
+    state_names = getattr(cell, "state_names", None)
+    return state_names is None or cell.output_name == state_names[0]
 
 
 class RecurrentLayer(CheckedRNN):

@@ -2,7 +2,6 @@
 input and state are images and whose products are convolutions."""
 
 import keras
-import numpy as np
 from keras import config
 from keras import layers
 from keras import ops
@@ -11,9 +10,9 @@ from keras import saving
 from custom_layers import _checks
 from custom_layers import _signatures
 from custom_layers._cell import StepInputCheck
+from custom_layers._lstm_base import LSTMBaseCell
 from custom_layers._sequence import CheckedRNN
 from custom_layers._sequence import RecurrentLayer
-from custom_layers.lstm import LSTMCell
 
 
 def _check_pair(name, value):
@@ -78,21 +77,21 @@ def _signature_without_units(parameters):
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class ConvLSTM2DCell(LSTMCell):
+class ConvLSTM2DCell(LSTMBaseCell):
     """One step of a convolutional LSTM (Shi et al., 2015).
 
     The LSTM's equations with every product U x_t, W h_{t-1} replaced by a
     2-D convolution `*`; x_t is a frame (height, width, channels), h_t and
-    C_t are images of `filters` channels:
+    c_t are images of `filters` channels:
 
     i_t = σ(U_i * x_t + W_i * h_{t-1} + b_i)       input gate
     f_t = σ(U_f * x_t + W_f * h_{t-1} + b_f)       forget gate
-    C̃_t = tanh(U_c * x_t + W_c * h_{t-1} + b_c)    candidate
-    C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t                cell update
+    c̃_t = tanh(U_c * x_t + W_c * h_{t-1} + b_c)    candidate (`c_tilde`)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t                memory cell update
     o_t = σ(U_o * x_t + W_o * h_{t-1} + b_o)       output gate
-    h_t = o_t ⊙ tanh(C_t)
+    h_t = o_t ⊙ tanh(c_t)
 
-    (the paper's peephole terms W_ci ⊙ C_{t-1}, ... are left out, as in Keras). The
+    (the paper's peephole terms W_ci ⊙ c_{t-1}, ... are left out, as in Keras). The
     convolution of x_t uses `padding` and `dilation_rate`; that of h_{t-1}
     always `"same"` padding, so the state keeps the size of the output.
 
@@ -101,10 +100,11 @@ class ConvLSTM2DCell(LSTMCell):
     the same weights in gate order [i, f, c, o]: `kernel` (kh, kw, channels,
     4·filters), `recurrent_kernel` (kh, kw, filters, 4·filters), `bias`
     (4·filters,); `set_weights` copies them either way and `gate_weights()`
-    splits them.
+    splits them into `U_g` (kh, kw, channels, filters), `W_g` (kh, kw,
+    filters, filters) and `b_g` (filters,).
 
     Args:
-        filters: Positive integer, the channels of h_t and C_t.
+        filters: Positive integer, the channels of h_t and c_t.
         kernel_size: An int or a pair (kh, kw), the convolution window.
         strides: Must be 1 (other strides are refused).
         padding: `"valid"` (default) or `"same"`, for the input convolution.
@@ -122,7 +122,7 @@ class ConvLSTM2DCell(LSTMCell):
 
     Call arguments:
         inputs: A 4-D tensor `(batch, height, width, channels)`, the frame x_t.
-        states: A list `[h_{t-1}, C_{t-1}]`, each `(batch, height', width',
+        states: A list `[h_{t-1}, c_{t-1}]`, each `(batch, height', width',
             filters)` (height' = height with `"same"` padding, height −
             dilation·(kh − 1) with `"valid"`).
         training: Whether dropout is applied.
@@ -134,6 +134,7 @@ class ConvLSTM2DCell(LSTMCell):
     (2, 6, 6, 4)
     """
 
+    gate_names = ("i", "f", "c", "o")  # Keras's fused order; c makes c̃
     __signature__ = _signatures.ClassSignature(
         lambda cls: _signature_without_units(
             _signatures.constructor_parameters(cls, layers.Layer)
@@ -195,7 +196,7 @@ class ConvLSTM2DCell(LSTMCell):
         return self.kernel.shape[-2]
 
     def state_shape(self, frame_shape):
-        """(height', width', filters) of h_t and C_t for a frame (height,
+        """(height', width', filters) of h_t and c_t for a frame (height,
         width, channels)."""
         height, width = frame_shape[:2]
         if self.padding == "valid":
@@ -237,34 +238,32 @@ class ConvLSTM2DCell(LSTMCell):
                 constraint=self.bias_constraint,
             )
 
-    def call(self, inputs, states, training=False):
-        h_previous, c_previous = states  # each (B, H', W', F)
-        # One view of x_t and of h_{t-1} per gate: dropped by that gate's
-        # mask when training, as in Keras (four masks each, one sequence long).
-        x_gates = self.per_gate(inputs, self.get_dropout_mask(inputs), training)
+    def step(self, x, h_previous, c_previous, training=False):
+        # x_t (B, H, W, C); h_{t-1}, c_{t-1} (B, H', W', F). One view of x_t
+        # and of h_{t-1} per gate: dropped by that gate's mask when training,
+        # as in Keras (four masks each, one sequence long).
+        x_gates = self.per_gate(x, self.get_dropout_mask(x), training)
         h_gates = self.per_gate(
             h_previous, self.get_recurrent_dropout_mask(h_previous), training
         )
         kernels = ops.split(self.kernel, 4, axis=-1)  # U_g (kh, kw, C, F)
         recurrent_kernels = ops.split(self.recurrent_kernel, 4, axis=-1)  # W_g
         biases = ops.split(self.bias, 4) if self.use_bias else [None] * 4
-        # z_g = U_g * x_t + b_g + W_g * h_{t-1}, each (B, H', W', F)
-        z_i, z_f, z_c, z_o = (
+        # a_g = U_g * x_t + b_g + W_g * h_{t-1}, each (B, H', W', F)
+        a_i, a_f, a_c, a_o = (
             ops.add(self.input_conv(x_g, U_g, b_g), self.recurrent_conv(h_g, W_g))
             for x_g, h_g, U_g, W_g, b_g in zip(
                 x_gates, h_gates, kernels, recurrent_kernels, biases
             )
         )
 
-        i = self.recurrent_activation(z_i)  # i_t = σ(U_i * x + W_i * h + b_i)
-        f = self.recurrent_activation(z_f)  # f_t = σ(U_f * x + W_f * h + b_f)
-        c_candidate = self.activation(z_c)  # C̃_t = tanh(U_c * x + W_c * h + b_c)
-        c = f * c_previous + i * c_candidate  # C_t = f_t C_{t-1} + i_t C̃_t
-        o = self.recurrent_activation(z_o)  # o_t = σ(U_o * x + W_o * h + b_o)
-        h = o * self.activation(c)  # h_t = o_t tanh(C_t)
-
-        self.record(i=i, f=f, g=c_candidate, o=o, c=c, h=h)
-        return h, [h, c]
+        i = self.recurrent_activation(a_i)  # i_t = σ(U_i * x + W_i * h + b_i)
+        f = self.recurrent_activation(a_f)  # f_t = σ(U_f * x + W_f * h + b_f)
+        c_tilde = self.activation(a_c)  # c̃_t = tanh(U_c * x + W_c * h + b_c)
+        c = f * c_previous + i * c_tilde  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+        o = self.recurrent_activation(a_o)  # o_t = σ(U_o * x + W_o * h + b_o)
+        h = o * self.activation(c)  # h_t = o_t ⊙ tanh(c_t)
+        return {"i": i, "f": f, "c_tilde": c_tilde, "o": o, "c": c, "h": h}
 
     @staticmethod
     def per_gate(tensor, masks, training):
@@ -297,26 +296,6 @@ class ConvLSTM2DCell(LSTMCell):
         shape = (batch_size, *self.state_shape(self.frame_shape))
         return [ops.zeros(shape, dtype=self.compute_dtype) for _ in range(2)]
 
-    def gate_weights(self):
-        """Returns the per-gate weights `U_g` (kh, kw, channels, filters),
-        `W_g` (kh, kw, filters, filters) and `b_g` (filters,), g in i, f, c, o.
-
-        Returns:
-            A dict of NumPy arrays, in gate order.
-        """
-        self.check_built()
-        fused = {"U": self.kernel, "W": self.recurrent_kernel, "b": self.bias}
-        parts = {
-            letter: np.split(ops.convert_to_numpy(variable), 4, axis=-1)
-            for letter, variable in fused.items()
-            if variable is not None
-        }
-        return {
-            f"{letter}_{gate}": parts[letter][index]
-            for index, gate in enumerate(self.gate_names)
-            for letter in parts
-        }
-
     def get_config(self):
         config = super().get_config()
         del config["units"]
@@ -339,12 +318,12 @@ class ConvLSTM2D(RecurrentLayer):
     Takes `ConvLSTM2DCell`'s arguments and `keras.layers.RNN`'s
     (return_sequences, return_state, go_backwards, stateful), plus
     `activity_regularizer` and the usual layer arguments. With
-    `return_state=True` it returns `[output, h, C]`, like Keras. Weights
+    `return_state=True` it returns `[output, h, c]`, like Keras. Weights
     are interchangeable with `keras.layers.ConvLSTM2D`'s.
 
     Call arguments:
         sequences: A 5-D tensor `(batch, timesteps, height, width, channels)`.
-        initial_state: Optional list `[h_0, C_0]`, each `(batch, height',
+        initial_state: Optional list `[h_0, c_0]`, each `(batch, height',
             width', filters)`.
         mask: Optional boolean `(batch, timesteps)`.
         training: Whether dropout is applied.

@@ -129,26 +129,24 @@ class DeepTransitionCell(RecurrentCell):
                 constraint=self.recurrent_constraint,
             )
 
-    def call(self, inputs, states, training=False):
-        h_previous = states[0] if isinstance(states, (list, tuple)) else states
-        x, h_for_w = self.apply_dropout(inputs, h_previous, training)
+    def step(self, x, h_previous, training=False):
+        x, h_for_w = self.apply_dropout(x, h_previous, training)
 
-        a = self.preactivation(x, h_for_w)  # U x_t + W h_{t-1} + b
+        a = self.preactivation(x, h_for_w)  # x_t U + b + h_{t-1} W
         quantities = {}
         if self.transitions:  # L ≥ 2
-            z = self.transition_activation(a)  # z_1 = φ(U x_t + W h_{t-1} + b)
+            z = self.transition_activation(a)  # z_1 = φ(x_t U + b + h_{t-1} W)
             quantities["z_1"] = z
             for layer, (kernel, bias) in enumerate(self.transitions[:-1], start=2):
-                z = self.dense(z, kernel, bias, self.transition_activation)  # z_l
+                # z_l = φ(z_{l-1} W_l + b_l)
+                z = self.dense(z, kernel, bias, self.transition_activation)
                 quantities[f"z_{layer}"] = z
             kernel, bias = self.transitions[-1]
-            a = self.dense(z, kernel, bias, activations.linear)  # W_L z + b_L
+            a = self.dense(z, kernel, bias, activations.linear)  # z_{L-1} W_L + b_L
             if self.shortcut:
-                a = a + ops.matmul(h_for_w, self.shortcut_kernel)  # + W_s h_{t-1}
+                a = a + ops.matmul(h_for_w, self.shortcut_kernel)  # + h_{t-1} W_s
         h = self.activation(a)  # h_t = f(a)
-
-        self.record(**quantities, h=h)
-        return h, [h]
+        return {**quantities, "h": h}
 
     def gate_weights(self):
         """Returns U, W, b of the first layer, W_l, b_l of the others, W_s."""
@@ -221,6 +219,8 @@ class DeepOutputCell(RecurrentCell):
     (2, 5, 2)
     """
 
+    output_name = "y"  # the state stays h
+
     def __init__(
         self,
         units,
@@ -252,10 +252,6 @@ class DeepOutputCell(RecurrentCell):
     def output_size(self):
         return self.output_units
 
-    @property
-    def output_is_first_state(self):
-        return False  # the output is y, the state h
-
     def build(self, input_shape):
         super().build(input_shape)
         sizes = (
@@ -270,20 +266,19 @@ class DeepOutputCell(RecurrentCell):
             )
         ]
 
-    def call(self, inputs, states, training=False):
-        h_previous = states[0] if isinstance(states, (list, tuple)) else states
-        x, h_for_w = self.apply_dropout(inputs, h_previous, training)
+    def step(self, x, h_previous, training=False):
+        x, h_for_w = self.apply_dropout(x, h_previous, training)
 
-        h = self.activation(self.preactivation(x, h_for_w))  # h_t = f(U x + W h + b)
+        # h_t = f(x_t U + b + h_{t-1} W)
+        h = self.activation(self.preactivation(x, h_for_w))
         d, quantities = h, {}
         for layer, (kernel, bias) in enumerate(self.output_mlp[:-1], start=1):
-            d = self.dense(d, kernel, bias, self.output_hidden_activation)  # d_l
+            # d_l = ψ(d_{l-1} V_l + c_l)
+            d = self.dense(d, kernel, bias, self.output_hidden_activation)
             quantities[f"d_{layer}"] = d
         kernel, bias = self.output_mlp[-1]
-        y = self.dense(d, kernel, bias, self.output_activation)  # y_t = g(V_L d + c_L)
-
-        self.record(h=h, **quantities, y=y)
-        return y, [h]
+        y = self.dense(d, kernel, bias, self.output_activation)  # y_t = g(d V_L + c_L)
+        return {"h": h, **quantities, "y": y}
 
     def gate_weights(self):
         """Returns U, W, b of the state and V_l, c_l of the output MLP."""

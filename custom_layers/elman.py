@@ -47,15 +47,11 @@ class ElmanCell(RecurrentCell):
     (2, 5, 4)
     """
 
-    def call(self, inputs, states, training=False):
-        h_previous = states[0] if isinstance(states, (list, tuple)) else states
-        x, h_previous = self.apply_dropout(inputs, h_previous, training)
-
-        a = self.preactivation(x, h_previous)  # a_t = U x_t + b + W h_{t-1}
+    def step(self, x, h_previous, training=False):
+        x, h_previous = self.apply_dropout(x, h_previous, training)
+        a = self.preactivation(x, h_previous)  # a_t = x_t U + b + h_{t-1} W
         h = self.activation(a)  # h_t = f(a_t)
-
-        self.record(h=h)
-        return h, [h]
+        return {"h": h}
 
 
 @saving.register_keras_serializable(package="custom_layers")

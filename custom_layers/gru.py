@@ -29,7 +29,7 @@ class GRUCell(GatedRecurrentCell):
 
     Args:
         units: Positive integer, the number of hidden units.
-        activation: Activation of the candidate h̃. Default `"tanh"`.
+        activation: Activation of the candidate h̃ (`h_tilde`). Default `"tanh"`.
         recurrent_activation: Activation of the gates. Default `"sigmoid"`.
         reset_after: Where the reset gate is applied (see above). Default
             `True`, as in Keras.
@@ -45,6 +45,8 @@ class GRUCell(GatedRecurrentCell):
         states: A list with one tensor `(batch, units)`, h_{t-1}.
         training: Whether dropout is applied.
 
+    `step` returns z, r, h_tilde (h̃_t) and h (`trace_states` traces them).
+
     Example:
 
     >>> rnn = keras.layers.RNN(GRUCell(4, reset_after=False))
@@ -52,7 +54,7 @@ class GRUCell(GatedRecurrentCell):
     (2, 4)
     """
 
-    gate_names = ("z", "r", "h")
+    gate_names = ("z", "r", "h")  # Keras's fused order; h is the candidate h̃
 
     def __init__(
         self,
@@ -77,41 +79,56 @@ class GRUCell(GatedRecurrentCell):
             return (2, 3 * self.units)
         return (3 * self.units,)
 
-    def call(self, inputs, states, training=False):
-        h_previous = states[0] if isinstance(states, (list, tuple)) else states
-        x, h_for_gates = self.apply_dropout(inputs, h_previous, training)
+    def step(self, x, h_previous, training=False):
+        x, h_for_gates = self.apply_dropout(x, h_previous, training)
         units = self.units
 
-        x_projection = ops.matmul(x, self.kernel)  # U x_t for z, r, h
+        x_projection = ops.matmul(x, self.kernel)  # x_t U: (batch, 3·units) [z | r | h]
         if self.use_bias:
             input_bias = self.bias[0] if self.reset_after else self.bias
             x_projection = ops.add(x_projection, input_bias)  # + b
-        x_z, x_r, x_h = ops.split(x_projection, 3, axis=-1)
+        x_z, x_r, x_h = ops.split(x_projection, 3, axis=-1)  # each (batch, units)
 
         if self.reset_after:
+            # h_{t-1} W + b': (batch, 3·units) [z | r | h]
             h_projection = ops.matmul(h_for_gates, self.recurrent_kernel)
             if self.use_bias:
-                h_projection = h_projection + self.bias[1]  # + b'
+                h_projection = h_projection + self.bias[1]
         else:
+            # h_{t-1} W for z and r: (batch, 2·units) [z | r]
             h_projection = ops.matmul(
                 h_for_gates, self.recurrent_kernel[:, : 2 * units]
             )
-        h_z = h_projection[:, :units]  # W_z h_{t-1}
-        h_r = h_projection[:, units : 2 * units]  # W_r h_{t-1}
+        h_z = h_projection[:, :units]  # h_{t-1} W_z
+        h_r = h_projection[:, units : 2 * units]  # h_{t-1} W_r
 
-        z = self.recurrent_activation(x_z + h_z)  # z_t = σ(U_z x + W_z h + b_z)
-        r = self.recurrent_activation(x_r + h_r)  # r_t = σ(U_r x + W_r h + b_r)
+        z = self.recurrent_activation(x_z + h_z)  # z_t = σ(x_t U_z + h_{t-1} W_z + b_z)
+        r = self.recurrent_activation(x_r + h_r)  # r_t = σ(x_t U_r + h_{t-1} W_r + b_r)
         if self.reset_after:
-            reset_state = r * h_projection[:, 2 * units :]  # r ⊙ (W_h h + b'_h)
+            reset_state = r * h_projection[:, 2 * units :]  # r_t ⊙ (h_{t-1} W_h + b'_h)
         else:
-            reset_state = ops.matmul(  # W_h (r ⊙ h_{t-1})
+            reset_state = ops.matmul(  # (r_t ⊙ h_{t-1}) W_h
                 r * h_for_gates, self.recurrent_kernel[:, 2 * units :]
             )
-        h_candidate = self.activation(x_h + reset_state)  # h̃_t
-        h = z * h_previous + (1 - z) * h_candidate  # h_t = z h + (1 − z) h̃
+        h_tilde = self.activation(x_h + reset_state)  # h̃_t = tanh(x_t U_h + b_h + …)
+        h = z * h_previous + (1 - z) * h_tilde  # h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
+        return {"z": z, "r": r, "h_tilde": h_tilde, "h": h}
 
-        self.record(z=z, r=r, h_candidate=h_candidate, h=h)
-        return h, [h]
+    def gate_weights(self):
+        """Returns U_g, W_g, b_g of the gates z, r, h (see
+        `RecurrentCell.gate_weights`); with `reset_after=True` also the
+        recurrent bias b'_g as `b_g_recurrent`."""
+        if not (self.use_bias and self.reset_after):
+            return super().gate_weights()
+        self.check_built()
+        return self.split_gates(
+            {
+                "U{}": self.kernel,
+                "W{}": self.recurrent_kernel,
+                "b{}": self.bias[0],
+                "b{}_recurrent": self.bias[1],
+            }
+        )
 
     def get_config(self):
         return {**super().get_config(), "reset_after": self.reset_after}

@@ -55,6 +55,9 @@ class JordanCell(RecurrentCell):
         states: A list with one tensor `(batch, output_units)`, s_t.
         training: Whether dropout is applied.
 
+    `step` returns s (the s_t it read), h, y and s_next (s_{t+1}, the
+    state it passes on); `trace_states` traces them.
+
     Example:
 
     >>> cell = JordanCell(8, output_units=2, output_activation="sigmoid")
@@ -62,6 +65,9 @@ class JordanCell(RecurrentCell):
     >>> rnn(np.zeros((4, 10, 3))).shape
     (4, 10, 2)
     """
+
+    state_names = ("s_next",)  # the state units the next step reads
+    output_name = "y"
 
     def __init__(
         self,
@@ -94,31 +100,25 @@ class JordanCell(RecurrentCell):
     def recurrent_size(self):
         return self.output_units
 
-    @property
-    def output_is_first_state(self):
-        return not self.state_decay  # s_{t+1} = y_t only without decay
-
     def build(self, input_shape):
         super().build(input_shape)
         self.output_kernel, self.output_bias = self.add_feedforward_weights(
             "output", self.units, self.output_units
         )
 
-    def call(self, inputs, states, training=False):
-        s = states[0] if isinstance(states, (list, tuple)) else states
-        x, s_for_w = self.apply_dropout(inputs, s, training)
+    def step(self, x, s, training=False):
+        x, s_for_w = self.apply_dropout(x, s, training)
 
-        h = self.activation(self.preactivation(x, s_for_w))  # h_t = f(U x + W s + b)
-        y = self.dense(  # y_t = g(V h_t + c)
+        # h_t = f(x_t U + b + s_t W)
+        h = self.activation(self.preactivation(x, s_for_w))
+        y = self.dense(  # y_t = g(h_t V + c)
             h, self.output_kernel, self.output_bias, self.output_activation
         )
         if self.state_decay:
             s_next = self.state_decay * s + y  # s_{t+1} = μ s_t + y_t
         else:
             s_next = y  # s_{t+1} = y_t
-
-        self.record(s=s, h=h, y=y)
-        return y, [s_next]
+        return {"s": s, "h": h, "y": y, "s_next": s_next}
 
     def gate_weights(self):
         """Returns U, W, b (as `ElmanCell`) and the output layer's V, c."""

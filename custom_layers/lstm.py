@@ -1,27 +1,27 @@
 """Long short-term memory (Hochreiter & Schmidhuber, 1997; forget gate by
 Gers et al., 2000)."""
 
-import itertools
-
-from keras import initializers
 from keras import ops
 from keras import saving
 
-from custom_layers._cell import GatedRecurrentCell
+from custom_layers._lstm_base import LSTMBaseCell
 from custom_layers._sequence import RecurrentLayer
 from custom_layers._sequence import WithoutCuDNN
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class LSTMCell(GatedRecurrentCell):
+class LSTMCell(LSTMBaseCell):
     """One step of an LSTM (the lecture's "долгая кратковременная память").
 
     f_t = σ(U_f x_t + W_f h_{t-1} + b_f)       forget gate
     i_t = σ(U_i x_t + W_i h_{t-1} + b_i)       input gate
-    C̃_t = tanh(U_c x_t + W_c h_{t-1} + b_c)    candidate
-    C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t            cell update
+    c̃_t = tanh(U_c x_t + W_c h_{t-1} + b_c)    candidate (`c_tilde`)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t            memory cell update
     o_t = σ(U_o x_t + W_o h_{t-1} + b_o)       output gate
-    h_t = o_t ⊙ tanh(C_t)
+    h_t = o_t ⊙ tanh(c_t)
+
+    (The lecture writes the memory cell C_t and the candidate C̃_t; the code,
+    the states and `trace_states` call them c and c_tilde.)
 
     Computes exactly what `keras.layers.LSTMCell` computes: weights are fused
     in Keras's gate order [i, f, c, o] (`kernel` (features, 4·units),
@@ -47,8 +47,11 @@ class LSTMCell(GatedRecurrentCell):
 
     Call arguments:
         inputs: A 2-D tensor `(batch, features)`, the input x_t.
-        states: A list `[h_{t-1}, C_{t-1}]`, each `(batch, units)`.
+        states: A list `[h_{t-1}, c_{t-1}]`, each `(batch, units)`.
         training: Whether dropout is applied.
+
+    `step` returns i, f, c_tilde (c̃_t), o, c and h (`trace_states` traces
+    them).
 
     Example:
 
@@ -58,62 +61,24 @@ class LSTMCell(GatedRecurrentCell):
     ((2, 4), (2, 4))
     """
 
-    gate_names = ("i", "f", "c", "o")
-    state_count = 2
+    gate_names = ("i", "f", "c", "o")  # Keras's fused order; c makes c̃
 
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        *,
-        unit_forget_bias=True,
-        **kwargs,
-    ):
-        super().__init__(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            **kwargs,
-        )
-        self.unit_forget_bias = bool(unit_forget_bias)
+    def step(self, x, h_previous, c_previous, training=False):
+        x, h_for_gates = self.apply_dropout(x, h_previous, training)
 
-    def bias_initializer_for_build(self, shape, dtype=None):
-        if not self.unit_forget_bias or "f" not in self.gate_names:
-            return self.bias_initializer(shape, dtype=dtype)
-        # b_f = 1; the other slices come from `bias_initializer`, one call per
-        # run of neighbouring gates, as Keras does: [b_i], 1, [b_c, b_o].
-        pieces = []
-        for is_forget, run in itertools.groupby(self.gate_names, "f".__eq__):
-            size = len(list(run)) * self.units
-            if is_forget:
-                pieces.append(initializers.Ones()((size,), dtype=dtype))
-            else:
-                pieces.append(self.bias_initializer((size,), dtype=dtype))
-        return ops.concatenate(pieces)
-
-    def call(self, inputs, states, training=False):
-        h_previous, c_previous = states
-        x, h_for_gates = self.apply_dropout(inputs, h_previous, training)
-
-        z = ops.matmul(x, self.kernel)  # U x_t for all four gates at once
-        z = ops.add(z, ops.matmul(h_for_gates, self.recurrent_kernel))  # + W h
+        a = ops.matmul(x, self.kernel)  # x_t U: (batch, 4·units) [i | f | c̃ | o]
+        a = ops.add(a, ops.matmul(h_for_gates, self.recurrent_kernel))  # + h_{t-1} W
         if self.use_bias:
-            z = ops.add(z, self.bias)  # + b
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+            a = ops.add(a, self.bias)  # + b
+        a_i, a_f, a_c, a_o = ops.split(a, 4, axis=-1)  # each (batch, units)
 
-        i = self.recurrent_activation(z_i)  # i_t = σ(U_i x + W_i h + b_i)
-        f = self.recurrent_activation(z_f)  # f_t = σ(U_f x + W_f h + b_f)
-        c_candidate = self.activation(z_c)  # C̃_t = tanh(U_c x + W_c h + b_c)
-        c = f * c_previous + i * c_candidate  # C_t = f_t C_{t-1} + i_t C̃_t
-        o = self.recurrent_activation(z_o)  # o_t = σ(U_o x + W_o h + b_o)
-        h = o * self.activation(c)  # h_t = o_t tanh(C_t)
-
-        self.record(i=i, f=f, g=c_candidate, o=o, c=c, h=h)
-        return h, [h, c]
-
-    def get_config(self):
-        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+        i = self.recurrent_activation(a_i)  # i_t = σ(x_t U_i + h_{t-1} W_i + b_i)
+        f = self.recurrent_activation(a_f)  # f_t = σ(x_t U_f + h_{t-1} W_f + b_f)
+        c_tilde = self.activation(a_c)  # c̃_t = tanh(x_t U_c + h_{t-1} W_c + b_c)
+        c = f * c_previous + i * c_tilde  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+        o = self.recurrent_activation(a_o)  # o_t = σ(x_t U_o + h_{t-1} W_o + b_o)
+        h = o * self.activation(c)  # h_t = o_t ⊙ tanh(c_t)
+        return {"i": i, "f": f, "c_tilde": c_tilde, "o": o, "c": c, "h": h}
 
 
 @saving.register_keras_serializable(package="custom_layers")
@@ -125,13 +90,13 @@ class LSTM(WithoutCuDNN, RecurrentLayer):
     zero_output_for_mask), plus `activity_regularizer`, `use_cudnn` ("auto"
     or False; True is refused, the cell never runs cuDNN) and the usual
     layer arguments. With
-    `return_state=True` it returns `[output, h, C]`, like Keras. Weights
+    `return_state=True` it returns `[output, h, c]`, like Keras. Weights
     are interchangeable with `keras.layers.LSTM`'s. It always runs the
     hand-written cell (never cuDNN), which is the point of the course.
 
     Call arguments:
         sequences: A 3-D tensor `(batch, timesteps, features)`.
-        initial_state: Optional list `[h_0, C_0]`, each `(batch, units)`.
+        initial_state: Optional list `[h_0, c_0]`, each `(batch, units)`.
         mask: Optional boolean `(batch, timesteps)`.
         training: Whether dropout is applied.
 

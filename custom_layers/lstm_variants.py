@@ -9,8 +9,8 @@ from keras import regularizers
 from keras import saving
 
 from custom_layers import _checks
+from custom_layers._lstm_base import LSTMBaseCell
 from custom_layers._sequence import RecurrentLayer
-from custom_layers.lstm import LSTMCell
 
 # variant -> (what it changes, the gates with weights, in Keras's order)
 VARIANTS = {
@@ -18,7 +18,7 @@ VARIANTS = {
     "NIG": ("no input gate: i = 1", ("f", "c", "o")),
     "NFG": ("no forget gate: f = 1", ("i", "c", "o")),
     "NOG": ("no output gate: o = 1", ("i", "f", "c")),
-    "NIAF": ("no input activation: g = identity", ("i", "f", "c", "o")),
+    "NIAF": ("no input activation: c̃ = identity", ("i", "f", "c", "o")),
     "NOAF": ("no output activation: h = identity", ("i", "f", "c", "o")),
     "NP": ("no peepholes (Keras's LSTM)", ("i", "f", "c", "o")),
     "CIFG": ("coupled input and forget gate: f = 1 - i", ("i", "c", "o")),
@@ -28,28 +28,30 @@ _RECURRENT_GATES = ("i", "f", "o")  # FGR's gate-to-gate connections
 
 
 @saving.register_keras_serializable(package="custom_layers")
-class LSTMVariantCell(LSTMCell):
+class LSTMVariantCell(LSTMBaseCell):
     """One step of Greff et al.'s vanilla LSTM or one of its eight variants.
 
-    Vanilla LSTM (peepholes p are diagonal, ⊙ is elementwise):
+    Vanilla LSTM (peepholes p are diagonal, ⊙ is elementwise), in the
+    lecture's names (those of `LSTMCell`):
 
-    g_t = tanh(W_z x_t + R_z y_{t-1} + b_z)                     block input
-    i_t = σ(W_i x_t + R_i y_{t-1} + p_i ⊙ c_{t-1} + b_i)        input gate
-    f_t = σ(W_f x_t + R_f y_{t-1} + p_f ⊙ c_{t-1} + b_f)        forget gate
-    c_t = g_t ⊙ i_t + c_{t-1} ⊙ f_t                             cell
-    o_t = σ(W_o x_t + R_o y_{t-1} + p_o ⊙ c_t + b_o)            output gate
-    y_t = tanh(c_t) ⊙ o_t                                       output
+    c̃_t = tanh(U_c x_t + W_c h_{t-1} + b_c)                     candidate
+    i_t = σ(U_i x_t + W_i h_{t-1} + p_i ⊙ c_{t-1} + b_i)        input gate
+    f_t = σ(U_f x_t + W_f h_{t-1} + p_f ⊙ c_{t-1} + b_f)        forget gate
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t                             memory cell
+    o_t = σ(U_o x_t + W_o h_{t-1} + p_o ⊙ c_t + b_o)            output gate
+    h_t = o_t ⊙ tanh(c_t)                                       output
 
-    (Greff et al. call the block input z and the output y; this package's
-    names are `U_g` for W_g, `W_g` for R_g, `b_g`, `p_g`, and h for y.)
+    (Greff et al. write W_g for U_g, R_g for W_g, z_t for the block input
+    c̃_t and y_t for h_t.)
 
     Variants (`variant=`):
 
     - `"NIG"`: no input gate, i_t = 1.
     - `"NFG"`: no forget gate, f_t = 1.
     - `"NOG"`: no output gate, o_t = 1.
-    - `"NIAF"`: no input activation function, g_t = W_z x + R_z y + b_z.
-    - `"NOAF"`: no output activation function, y_t = c_t ⊙ o_t.
+    - `"NIAF"`: no input activation function, c̃_t = U_c x_t + W_c h_{t-1}
+      + b_c.
+    - `"NOAF"`: no output activation function, h_t = o_t ⊙ c_t.
     - `"NP"`: no peepholes: exactly `keras.layers.LSTMCell` (weights copy
       with `set_weights`).
     - `"CIFG"`: coupled input and forget gate, f_t = 1 − i_t (as in the
@@ -58,6 +60,9 @@ class LSTMVariantCell(LSTMCell):
       previous step's i, f and o through 9 more matrices R_{gh}, e.g.
       i_t = σ(… + R_ii i_{t-1} + R_fi f_{t-1} + R_oi o_{t-1}). The cell's
       state is then [h, c, i, f, o].
+
+    `step` returns i, f, c_tilde, o, c and h (`trace_states` traces them);
+    a removed gate is exactly 1.
 
     A removed gate has no weights, so parameter counts follow the paper:
     with M inputs and N units, vanilla, NIAF and NOAF have
@@ -76,8 +81,8 @@ class LSTMVariantCell(LSTMCell):
         variant: One of `"vanilla"`, `"NIG"`, `"NFG"`, `"NOG"`, `"NIAF"`,
             `"NOAF"`, `"NP"`, `"CIFG"`, `"FGR"` (any case). Default
             `"vanilla"`.
-        activation: g and h above (where the variant keeps them). Default
-            `"tanh"`.
+        activation: The tanh of c̃ and of h above (where the variant keeps
+            them). Default `"tanh"`.
         recurrent_activation: σ, the gates' activation. Default
             `"sigmoid"`.
         unit_forget_bias: If `True` (default), b_f starts at 1 (when the
@@ -142,9 +147,10 @@ class LSTMVariantCell(LSTMCell):
         return tuple(gate for gate in self.gate_names if gate != "c")
 
     @property
-    def state_sizes(self):
-        count = 5 if self.variant == "FGR" else 2  # [h, c] (+ [i, f, o])
-        return (self.units,) * count
+    def state_names(self):
+        if self.variant == "FGR":  # the gates of t−1 feed those of t
+            return ("h", "c", *_RECURRENT_GATES)
+        return ("h", "c")
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -177,44 +183,43 @@ class LSTMVariantCell(LSTMCell):
             return self.recurrent_activation(a[name] + self.peepholes[name] * c)
         return self.recurrent_activation(a[name])
 
-    def call(self, inputs, states, training=False):
-        h_previous, c_previous = states[0], states[1]
-        x, h_for_gates = self.apply_dropout(inputs, h_previous, training)
+    def step(self, x, h_previous, c_previous, *gates_previous, training=False):
+        x, h_for_gates = self.apply_dropout(x, h_previous, training)
 
-        a = ops.matmul(x, self.kernel)  # W x_t for the variant's gates
-        a = ops.add(a, ops.matmul(h_for_gates, self.recurrent_kernel))  # + R y
+        # x_t U + h_{t-1} W + b: (batch, G·units), the variant's G gates
+        # of [i | f | c̃ | o]
+        a = ops.matmul(x, self.kernel)
+        a = ops.add(a, ops.matmul(h_for_gates, self.recurrent_kernel))
         if self.use_bias:
-            a = ops.add(a, self.bias)  # + b
+            a = ops.add(a, self.bias)
         a = dict(zip(self.gate_names, ops.split(a, len(self.gate_names), -1)))
         if self.variant == "FGR":
-            previous_gates = ops.concatenate(states[2:], axis=-1)
+            previous_gates = ops.concatenate(
+                gates_previous, axis=-1
+            )  # (batch, 3·units)
             extra = ops.split(
                 ops.matmul(previous_gates, self.gate_recurrent_kernel), 3, -1
             )
             for gate, term in zip(_RECURRENT_GATES, extra):
-                # a_g += R_ig i_{t-1} + R_fg f_{t-1} + R_og o_{t-1}
+                # a_g += i_{t-1} R_ig + f_{t-1} R_fg + o_{t-1} R_og
                 a[gate] = a[gate] + term
 
         if self.variant == "NIAF":
-            g = a["c"]  # g_t = W_z x_t + R_z y_{t-1} + b_z
+            c_tilde = a["c"]  # c̃_t = x_t U_c + h_{t-1} W_c + b_c
         else:
-            g = self.activation(a["c"])  # g_t = tanh(W_z x_t + R_z y_{t-1} + b_z)
+            c_tilde = self.activation(a["c"])  # c̃_t = tanh(x_t U_c + h_{t-1} W_c + …)
         i = self.gate("i", a, c_previous)  # i_t = σ(… + p_i ⊙ c_{t-1}); NIG 1
         if self.variant == "CIFG":
             f = 1 - i  # f_t = 1 − i_t
         else:
             f = self.gate("f", a, c_previous)  # f_t = σ(… + p_f ⊙ c_{t-1}); NFG 1
-        c = f * c_previous + i * g  # c_t = g_t ⊙ i_t + c_{t-1} ⊙ f_t (Keras order)
+        c = f * c_previous + i * c_tilde  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
         o = self.gate("o", a, c)  # o_t = σ(… + p_o ⊙ c_t); NOG 1
         if self.variant == "NOAF":
-            h = o * c  # y_t = c_t ⊙ o_t
+            h = o * c  # h_t = o_t ⊙ c_t
         else:
-            h = o * self.activation(c)  # y_t = tanh(c_t) ⊙ o_t
-
-        self.record(i=i, f=f, g=g, o=o, c=c, h=h)
-        if self.variant == "FGR":
-            return h, [h, c, i, f, o]
-        return h, [h, c]
+            h = o * self.activation(c)  # h_t = o_t ⊙ tanh(c_t)
+        return {"i": i, "f": f, "c_tilde": c_tilde, "o": o, "c": c, "h": h}
 
     def gate_weights(self):
         """Returns U_g, W_g, b_g of the variant's gates (see `LSTMCell`),

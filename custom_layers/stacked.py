@@ -23,6 +23,40 @@ def _from_cells_config(cls, config, custom_objects):
     return cls(cells, **config)
 
 
+def step_stack(cells, inputs, states, step_cell, skip_connections=False):
+    """One step of stacked cells, bottom first (the routing of `StackedCells`
+    and, without skip connections, of `keras.layers.StackedRNNCells`).
+
+    Args:
+        cells: The cells, bottom first.
+        inputs: x_t, `(batch, features)`.
+        states: Each cell's states (a tensor or a list), bottom first.
+        step_cell: `step_cell(index, cell, layer_input, cell_states)` runs
+            one cell (index 0 at the bottom) and returns Keras's
+            `(output, new_states)`.
+        skip_connections: Whether x_t feeds every layer and every layer
+            feeds the output.
+
+    Returns:
+        `(output, new_states)`, the states nested as in `states`.
+    """
+    layer_input, outputs, new_states = inputs, [], []
+    for index, (cell, cell_states) in enumerate(zip(cells, states)):
+        nested = tree.is_nested(cell_states)
+        cell_states = list(cell_states) if nested else [cell_states]
+        if skip_connections and index > 0:
+            layer_input = ops.concatenate([inputs, layer_input], axis=-1)
+        output, cell_states = step_cell(index, cell, layer_input, cell_states)
+        if not tree.is_nested(cell_states):
+            cell_states = [cell_states]
+        new_states.append(list(cell_states) if nested else cell_states[0])
+        outputs.append(output)
+        layer_input = output
+    if skip_connections:
+        return ops.concatenate(outputs, axis=-1), new_states
+    return outputs[-1], new_states
+
+
 @saving.register_keras_serializable(package="custom_layers")
 class StackedCells(StepInputCheck, layers.Layer, DropoutRNNCell):
     """Stacked recurrent cells, stepped together, with optional skip
@@ -100,13 +134,6 @@ class StackedCells(StepInputCheck, layers.Layer, DropoutRNNCell):
     def input_size(self):
         return cell_input_size(self.cells[0])
 
-    @property
-    def output_is_first_state(self):
-        # Keras's JAX loop takes the top cell's first state for the output.
-        return not self.skip_connections and getattr(
-            self.cells[-1], "output_is_first_state", True
-        )
-
     def layer_input_sizes(self, features):
         """The input size of each cell when the stack reads `features`."""
         sizes = [features]
@@ -133,21 +160,13 @@ class StackedCells(StepInputCheck, layers.Layer, DropoutRNNCell):
         ]
 
     def call(self, inputs, states, training=False):
-        layer_input, outputs, new_states = inputs, [], []
-        for index, (cell, cell_states) in enumerate(zip(self.cells, states)):
-            nested = tree.is_nested(cell_states)
-            cell_states = list(cell_states) if nested else [cell_states]
-            if self.skip_connections and index > 0:
-                layer_input = ops.concatenate([inputs, layer_input], axis=-1)
-            output, cell_states = cell(layer_input, cell_states, training=training)
-            if not tree.is_nested(cell_states):
-                cell_states = [cell_states]
-            new_states.append(list(cell_states) if nested else cell_states[0])
-            outputs.append(output)
-            layer_input = output
-        if self.skip_connections:
-            return ops.concatenate(outputs, axis=-1), new_states
-        return outputs[-1], new_states
+        return step_stack(
+            self.cells,
+            inputs,
+            states,
+            lambda index, cell, x, cell_states: cell(x, cell_states, training=training),
+            self.skip_connections,
+        )
 
     # keras.layers.RNN asks a DropoutRNNCell for its masks once, before the
     # loop, with the first step's input; make every cell's masks there.

@@ -1,10 +1,12 @@
 """Step-by-step traces of a cell's internal quantities, for gate plots.
 
-Every cell here ends its `call` with `self.record(...)`, naming what it
-computed at that step (LSTM: i, f, g, o, c, h; GRU: z, r, h_candidate, h;
-Elman: h; Jordan: s, h, y; ...). `trace_states` runs a sequence through the
-cell one step at a time, in an eager Python loop, and collects them. The
-equations stay in one place (the cell's `call`); nothing is recomputed here.
+Every cell here computes a step with its `step` method, which returns every
+named quantity of the step (LSTM: i, f, c_tilde, o, c, h; GRU: z, r,
+h_tilde, h; Elman: h; Jordan: s, h, y, s_next; ...); its `call` is that
+dict turned into Keras's `(output, new_states)`. `trace_states` runs a
+sequence through the same `step`, one step at a time in an eager Python
+loop, and stacks the dicts over time. The equations stay in one place (the
+cell's `step`); nothing is recomputed here.
 """
 
 import numpy as np
@@ -14,6 +16,8 @@ from keras import tree
 
 from custom_layers import _checks
 from custom_layers._cell import RecurrentCell
+from custom_layers._keras_private import AutocastScope
+from custom_layers.stacked import step_stack
 
 
 def trace_states(layer_or_cell, inputs, initial_state=None):
@@ -35,7 +39,7 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
         A dict from quantity name to a NumPy array `(batch, timesteps,
         size)` (for a `ConvLSTM2D`, `(batch, timesteps, height', width',
         filters)`), where `[:, t]` is the value at the step that read `x_t`.
-        Names are those the cell records; in a stack of cells
+        Names are those of the cell's `step`; in a stack of cells
         (`StackedCells`, `keras.layers.StackedRNNCells`) they are prefixed
         with the layer, `"layer1/h"`, `"layer2/h"`, ...
         The `h` (or, for cells with an output layer, `y`) of a layer is its
@@ -54,7 +58,7 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
     >>> layer = LSTM(3, return_sequences=True)
     >>> trace = trace_states(layer, np.zeros((2, 5, 4)))
     >>> sorted(trace), trace["f"].shape
-    (['c', 'f', 'g', 'h', 'i', 'o'], (2, 5, 3))
+    (['c', 'c_tilde', 'f', 'h', 'i', 'o'], (2, 5, 3))
     """
     if not hasattr(inputs, "shape"):
         inputs = np.asarray(inputs, dtype="float32")
@@ -83,6 +87,9 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
     if cell.built and hasattr(cell, "input_size"):
         _checks.check_feature_size(cell.name, cell.input_size, shape)
     batch, timesteps = shape[0], shape[1]
+    _check_traceable(cell)
+    if not cell.built:
+        cell.build((batch, *shape[2:]))
     if initial_state is None:
         states = cell.get_initial_state(batch_size=batch)
     else:
@@ -94,18 +101,13 @@ def trace_states(layer_or_cell, inputs, initial_state=None):
     )
 
     steps = []  # one dict per step, in the order the cell reads them
-    tracers = _install(cell, steps)
-    try:
-        order = range(timesteps - 1, -1, -1) if go_backwards else range(timesteps)
+    order = range(timesteps - 1, -1, -1) if go_backwards else range(timesteps)
+    # Read the variables in the compute dtype, as the cell's __call__ would.
+    with AutocastScope(cell.compute_dtype):
         for t in order:
             steps.append({})
             x_t = ops.convert_to_tensor(inputs[:, t], dtype=cell.compute_dtype)
-            _, states = cell(x_t, states, training=False)
-            if not tree.is_nested(states):
-                states = [states]
-    finally:
-        for traced in tracers:
-            vars(traced).pop("_trace_callback", None)
+            _, states = _step(cell, x_t, states, steps[-1])
     if go_backwards:
         steps.reverse()
     return {name: np.stack([step[name] for step in steps], axis=1) for name in steps[0]}
@@ -115,27 +117,38 @@ def _default_sequence_check(layer_name, shape):
     _checks.check_sequence_shape(layer_name, shape)
 
 
-def _install(cell, steps, prefix=""):
-    """Points the `record` of `cell` (and of the cells in a stack) at the
-    current step's dict; returns the cells to restore afterwards."""
+def _check_traceable(cell):
+    """Raises a clear error unless every cell (of a stack) has a `step`."""
     if isinstance(cell, RecurrentCell):
-
-        def callback(quantities):
-            for name, value in quantities.items():
-                steps[-1][prefix + name] = ops.convert_to_numpy(value)
-
-        # A plain instance attribute: Keras's tracking leaves functions alone,
-        # and object.__setattr__ keeps it out of the layer's state entirely.
-        object.__setattr__(cell, "_trace_callback", callback)
-        return [cell]
+        return
     if hasattr(cell, "cells"):
-        installed = []
-        for index, inner in enumerate(cell.cells, start=1):
-            installed += _install(inner, steps, f"{prefix}layer{index}/")
-        return installed
+        for inner in cell.cells:
+            _check_traceable(inner)
+        return
     raise ValueError(
         f"Cannot trace cell {type(cell).__name__}: only the cells of "
-        "custom_layers record their internal quantities (Keras's built-in "
+        "custom_layers name their internal quantities (Keras's built-in "
         "cells do not). Use e.g. custom_layers.LSTMCell, whose weights copy "
         "from keras.layers.LSTMCell with set_weights."
+    )
+
+
+def _step(cell, x_t, states, quantities, prefix=""):
+    """One step of `cell` through its `step` (a stack: through each cell's);
+    adds the step's named quantities to `quantities`, as NumPy arrays, and
+    returns Keras's `(output, new_states)`."""
+    if isinstance(cell, RecurrentCell):
+        step = cell.step(x_t, *states, training=False)
+        for name, value in step.items():
+            quantities[prefix + name] = ops.convert_to_numpy(value)
+        return cell.outputs(step)
+    # StackedCells, or keras.layers.StackedRNNCells (no skip connections)
+    return step_stack(
+        cell.cells,
+        x_t,
+        states,
+        lambda index, inner, x, inner_states: _step(
+            inner, x, inner_states, quantities, f"{prefix}layer{index + 1}/"
+        ),
+        getattr(cell, "skip_connections", False),
     )

@@ -124,10 +124,10 @@ def gru_step(w):
         (h,) = states
         z = sigmoid(x_t @ w["U_z"] + w["b_z"] + h @ w["W_z"] + w["b_z_recurrent"])
         r = sigmoid(x_t @ w["U_r"] + w["b_r"] + h @ w["W_r"] + w["b_r_recurrent"])
-        h_candidate = np.tanh(
+        h_tilde = np.tanh(
             x_t @ w["U_h"] + w["b_h"] + r * (h @ w["W_h"] + w["b_h_recurrent"])
         )
-        h = z * h + (1 - z) * h_candidate
+        h = z * h + (1 - z) * h_tilde
         return h, [h]
 
     return step, [w["W_h"].shape[0]]

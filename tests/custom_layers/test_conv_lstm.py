@@ -352,7 +352,7 @@ def test_trace_states_follows_the_frames():
     frames = np.random.default_rng(0).standard_normal((2, 4, 6, 6, 2)).astype("float32")
     sequence = to_numpy(layer(frames))
     trace = custom_layers.trace_states(layer, frames)
-    assert sorted(trace) == ["c", "f", "g", "h", "i", "o"]
+    assert sorted(trace) == ["c", "c_tilde", "f", "h", "i", "o"]
     assert trace["f"].shape == (2, 4, 6, 6, 3)
     np.testing.assert_allclose(trace["h"], sequence, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="expects a 5-D input"):

@@ -6,6 +6,7 @@ import inspect
 import keras
 import numpy as np
 
+from custom_layers._keras_private import AutocastScope
 from custom_layers._keras_private import DropoutRNNCell
 from custom_layers._keras_private import backend_rnn
 
@@ -96,3 +97,16 @@ def test_backend_rnn_takes_and_returns_what_inner_loop_passes():
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(states[0]), expected[:, -1]
     )
+
+
+def test_autocast_scope_reads_a_float32_variable_in_the_scopes_dtype():
+    layer = keras.layers.Dense(3)
+    layer.build((None, 2))
+    assert layer.kernel.dtype == "float32"
+    with AutocastScope("float16"):
+        inside = keras.ops.matmul(np.ones((1, 2), "float16"), layer.kernel)
+        assert keras.backend.standardize_dtype(layer.kernel.value.dtype) == "float16"
+    assert keras.backend.standardize_dtype(inside.dtype) == "float16"
+    with AutocastScope("float32"):  # the variables' own dtype: no change
+        assert keras.backend.standardize_dtype(layer.kernel.value.dtype) == "float32"
+    assert keras.backend.standardize_dtype(layer.kernel.value.dtype) == "float32"

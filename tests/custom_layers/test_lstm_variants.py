@@ -77,7 +77,7 @@ def test_removed_gate_is_exactly_one(variant, gate):
 
 def test_activations_each_variant_removes():
     niaf = traced("NIAF")
-    assert np.abs(niaf["g"]).max() > 1  # g is linear, not squashed to (-1, 1)
+    assert np.abs(niaf["c_tilde"]).max() > 1  # c̃ is linear, not squashed to (-1, 1)
     noaf = traced("NOAF")
     np.testing.assert_allclose(noaf["h"], noaf["o"] * noaf["c"], rtol=1e-6)
 

@@ -33,8 +33,8 @@ def lstm_reference(w, x):
     for x_t in x.transpose(1, 0, 2):
         f = sigmoid(x_t @ w["U_f"] + h @ w["W_f"] + w["b_f"])
         i = sigmoid(x_t @ w["U_i"] + h @ w["W_i"] + w["b_i"])
-        c_candidate = np.tanh(x_t @ w["U_c"] + h @ w["W_c"] + w["b_c"])
-        c = f * c + i * c_candidate
+        c_tilde = np.tanh(x_t @ w["U_c"] + h @ w["W_c"] + w["b_c"])
+        c = f * c + i * c_tilde
         o = sigmoid(x_t @ w["U_o"] + h @ w["W_o"] + w["b_o"])
         h = o * np.tanh(c)
         outputs.append(h)
@@ -56,8 +56,8 @@ def gru_reference(w, x, reset_after):
             recurrent = r * (h @ w["W_h"] + w["b_h_recurrent"])
         else:
             recurrent = (r * h) @ w["W_h"]
-        h_candidate = np.tanh(x_t @ w["U_h"] + w["b_h"] + recurrent)
-        h = z * h + (1 - z) * h_candidate
+        h_tilde = np.tanh(x_t @ w["U_h"] + w["b_h"] + recurrent)
+        h = z * h + (1 - z) * h_tilde
         outputs.append(h)
     return np.stack(outputs, axis=1), [h]
 

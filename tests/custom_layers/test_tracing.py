@@ -1,4 +1,4 @@
-"""`trace_states`: the quantities each cell records, step by step.
+"""`trace_states`: the quantities of each cell's `step`, step by step.
 
 (Every layer of extended_cases.py is traced in test_extended_layers.py.)
 """
@@ -20,9 +20,9 @@ from tests.custom_layers.helpers import to_numpy
 ON_JAX = keras.backend.backend() == "jax"
 NAMES = {
     "elman": ["h"],
-    "lstm": ["i", "f", "g", "o", "c", "h"],
-    "gru": ["z", "r", "h_candidate", "h"],
-    "gru_cho": ["z", "r", "h_candidate", "h"],
+    "lstm": ["i", "f", "c_tilde", "o", "c", "h"],
+    "gru": ["z", "r", "h_tilde", "h"],
+    "gru_cho": ["z", "r", "h_tilde", "h"],
 }
 
 
@@ -62,7 +62,7 @@ def test_lstm_quantities_follow_the_equations():
     trace = trace_states(layer, random_inputs())
     c_previous = previous_steps(trace["c"])
     np.testing.assert_allclose(
-        trace["c"], trace["f"] * c_previous + trace["i"] * trace["g"], atol=1e-6
+        trace["c"], trace["f"] * c_previous + trace["i"] * trace["c_tilde"], atol=1e-6
     )
     np.testing.assert_allclose(trace["h"], trace["o"] * np.tanh(trace["c"]), atol=1e-6)
     for gate in "ifo":
@@ -75,7 +75,7 @@ def test_gru_quantities_follow_the_equations():
     h_previous = previous_steps(trace["h"])
     np.testing.assert_allclose(
         trace["h"],
-        trace["z"] * h_previous + (1 - trace["z"]) * trace["h_candidate"],
+        trace["z"] * h_previous + (1 - trace["z"]) * trace["h_tilde"],
         atol=1e-6,
     )
 
@@ -111,30 +111,38 @@ def test_stack_names_each_layer():
         "layer1/h",
         "layer2/z",
         "layer2/r",
-        "layer2/h_candidate",
+        "layer2/h_tilde",
         "layer2/h",
     ]
     assert trace["layer1/h"].shape == (BATCH, TIMESTEPS, 4)
     assert_same(trace["layer2/h"], to_numpy(layer(x)))
 
 
-def test_recording_is_off_outside_a_trace():
+def test_the_trace_is_the_cells_step_and_leaves_the_layer_as_it_was():
+    # One step by hand through `step`, the method `call` also runs.
     layer, _ = make_pair("lstm")
-    trace_states(layer, random_inputs())
-    assert "_trace_callback" not in vars(layer.cell)
-    assert layer.cell._trace_callback is None
+    x = random_inputs()
+    weights = [w.copy() for w in layer.get_weights()]
+    trace = trace_states(layer, x)
+    zeros = np.zeros((BATCH, UNITS), "float32")
+    step = layer.cell.step(x[:, 0], zeros, zeros)
+    assert list(step) == list(trace)
+    for name, value in step.items():
+        assert_same(trace[name][:, 0], to_numpy(value))
+    for before, after in zip(weights, layer.get_weights()):
+        np.testing.assert_array_equal(before, after)
     model = keras.Sequential([keras.Input((TIMESTEPS, FEATURES)), layer])
     model.compile(loss="mse", optimizer="sgd")
-    model.fit(random_inputs(), np.zeros((BATCH, UNITS)), verbose=0)
+    model.fit(x, np.zeros((BATCH, UNITS)), verbose=0)
 
 
-def test_callback_is_removed_after_an_error():
-    layer, _ = make_pair("elman")
-    wrong_state = np.zeros((BATCH, UNITS + 1), "float32")
-    # The backend's own shape error, mid-trace (its type differs per backend).
-    with pytest.raises(Exception):  # noqa: B017
-        trace_states(layer, random_inputs(), initial_state=[wrong_state])
-    assert layer.cell._trace_callback is None
+def test_a_trace_under_mixed_precision_computes_in_the_compute_dtype():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    layer = custom_layers.GRU(UNITS, return_sequences=True)
+    x = random_inputs()
+    trace = trace_states(layer, x)
+    assert trace["h"].dtype == np.float16
+    np.testing.assert_allclose(trace["h"], to_numpy(layer(x)), atol=2e-3)
 
 
 def test_feature_size_is_checked():
@@ -146,7 +154,7 @@ def test_feature_size_is_checked():
 @pytest.mark.parametrize(
     "target, message",
     [
-        (keras.layers.LSTM(3), "only the cells of custom_layers record"),
+        (keras.layers.LSTM(3), "only the cells of custom_layers name"),
         (keras.layers.Dense(3), "expects a recurrent cell of custom_layers"),
         (
             keras.layers.Bidirectional(custom_layers.LSTM(3)),
