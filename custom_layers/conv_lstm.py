@@ -241,11 +241,11 @@ class ConvLSTM2DCell(LSTMBaseCell):
     def step(self, x, h_previous, c_previous, training=False):
         # x_t (B, H, W, C); h_{t-1}, c_{t-1} (B, H', W', F). One view of x_t
         # and of h_{t-1} per gate: dropped by that gate's mask when training,
-        # as in Keras (four masks each, one sequence long).
-        x_gates = self.per_gate(x, self.get_dropout_mask(x), training)
-        h_gates = self.per_gate(
-            h_previous, self.get_recurrent_dropout_mask(h_previous), training
-        )
+        # as in Keras (four masks each, one sequence long, drawn only then).
+        x_masks = self.get_dropout_mask(x) if training else None
+        h_masks = self.get_recurrent_dropout_mask(h_previous) if training else None
+        x_gates = self.per_gate(x, x_masks)
+        h_gates = self.per_gate(h_previous, h_masks)
         kernels = ops.split(self.kernel, 4, axis=-1)  # U_g (kh, kw, C, F)
         recurrent_kernels = ops.split(self.recurrent_kernel, 4, axis=-1)  # W_g
         biases = ops.split(self.bias, 4) if self.use_bias else [None] * 4
@@ -266,10 +266,10 @@ class ConvLSTM2DCell(LSTMBaseCell):
         return {"i": i, "f": f, "c_tilde": c_tilde, "o": o, "c": c, "h": h}
 
     @staticmethod
-    def per_gate(tensor, masks, training):
-        """`tensor` once per gate, times that gate's dropout mask when
-        training with one (`masks` is None without dropout)."""
-        if not training or masks is None:
+    def per_gate(tensor, masks):
+        """`tensor` once per gate, times that gate's dropout mask (`masks`
+        is None without dropout or when not training)."""
+        if masks is None:
             return [tensor] * 4
         return [tensor * mask for mask in masks]
 

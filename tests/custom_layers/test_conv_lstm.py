@@ -219,7 +219,7 @@ def test_dropout_equals_builtin_with_the_same_seed():
     assert_all_close(out_ours, out_builtin)
     np.testing.assert_allclose(dx_ours, dx_builtin, rtol=0, atol=ATOL)
     assert_all_close(dw_ours, dw_builtin)
-    inference = to_numpy(ours(x))  # after: every call advances the seed
+    inference = to_numpy(ours(x))
     assert np.abs(out_ours[0] - inference).mean() > 0.01
 
 
@@ -357,3 +357,19 @@ def test_trace_states_follows_the_frames():
     np.testing.assert_allclose(trace["h"], sequence, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="expects a 5-D input"):
         custom_layers.trace_states(layer, frames[:, :, 0, 0])
+
+
+def test_a_trace_leaves_no_dropout_mask_behind():
+    # trace_states steps without training, so it draws no mask: the next
+    # training call, here with another batch size, draws its own.
+    layer = custom_layers.ConvLSTM2D(
+        3, 3, padding="same", dropout=0.5, recurrent_dropout=0.5, seed=1
+    )
+    rng = np.random.default_rng(0)
+    custom_layers.trace_states(layer, rng.standard_normal((2, 4, 6, 6, 2)))
+    assert layer(rng.standard_normal((3, 4, 6, 6, 2)), training=True).shape == (
+        3,
+        6,
+        6,
+        3,
+    )
