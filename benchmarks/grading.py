@@ -1,11 +1,14 @@
-"""Throughput of `course grade lstm_cell`: submissions per minute, graded
-one at a time (`--jobs 1`, how the grader went before `--jobs`) and with
-the default, one submission per core, both in the bubblewrap sandbox, on
-the same set in one run (a benchmark, not a test).
+"""Throughput of `course grade lstm_cell`: submissions per minute with a
+fresh interpreter per submission, one at a time (`--fresh-interpreters
+--jobs 1`, how the grader went before), against the default (a fork server
+per job) and each with one job per core, all in the bubblewrap sandbox, on
+the same set in one run (a benchmark, not a test). The ratio is against
+the first row.
 
 The set is half correct submissions (the solution notebook) and half wrong
 ones (the gate-order mistake), copied under distinct names. Peak memory is
-the largest resident size of any one child process (getrusage).
+the largest resident size of any one process the grader started
+(getrusage: a child, or a fork server).
 
     python benchmarks/grading.py                    # 40 submissions
     python benchmarks/grading.py --submissions 8 --jobs 1 2 4
@@ -37,13 +40,16 @@ def make_class(folder, count):
         shutil.copy(source, folder / f"student{index:03d}{source.suffix}")
 
 
-def grade(folder, out, jobs):
+MODES = {"fresh": ("--fresh-interpreters",), "fork server": ()}
+
+
+def grade(folder, out, jobs, options):
     """(wall seconds, statuses, peak child MiB) of one `course grade`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
     subprocess.run(
         [str(COURSE), "grade", "lstm_cell", str(folder), "--out", str(out)]
-        + ["--seed", "1", "--jobs", str(jobs)],
+        + ["--seed", "1", "--jobs", str(jobs), *options],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -66,20 +72,24 @@ def main():
         folder.mkdir()
         make_class(folder, args.submissions)
         rows = []
-        for jobs in args.jobs:
-            seconds, statuses, peak = grade(folder, scratch / f"out{jobs}", jobs)
-            rows.append((jobs, seconds, statuses, peak))
-    baseline = args.submissions / rows[0][1] * 60
+        for mode, options in MODES.items():
+            for jobs in args.jobs:
+                out = scratch / f"out-{len(rows)}"
+                rows.append((mode, jobs, *grade(folder, out, jobs, options)))
+    baseline = args.submissions / rows[0][2] * 60
     print(
         f"course grade lstm_cell, {args.submissions} submissions, {cores} cores "
         "(bubblewrap sandbox)"
     )
-    print(f"{'--jobs':>6}  {'wall s':>7}  {'per minute':>10}  {'ratio':>5}  peak MiB")
-    for jobs, seconds, statuses, peak in rows:
+    print(
+        f"{'mode':<11}  {'--jobs':>6}  {'wall s':>7}  {'per minute':>10}  "
+        f"{'ratio':>5}  peak MiB"
+    )
+    for mode, jobs, seconds, statuses, peak in rows:
         rate = args.submissions / seconds * 60
         print(
-            f"{jobs:>6}  {seconds:>7.1f}  {rate:>10.1f}  {rate / baseline:>5.2f}  "
-            f"{peak:>8.0f}   {statuses}"
+            f"{mode:<11}  {jobs:>6}  {seconds:>7.1f}  {rate:>10.1f}  "
+            f"{rate / baseline:>5.2f}  {peak:>8.0f}   {statuses}"
         )
 
 

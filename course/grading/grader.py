@@ -18,14 +18,13 @@ Checks that finished before a timeout or a crash keep their points.
 """
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import hashlib
 import os
 import pathlib
+import queue
 import re
 import secrets
-import shutil
 import signal
 import tempfile
 
@@ -34,11 +33,13 @@ import numpy as np
 from course.grading import DEFAULT_MEMORY_MB
 from course.grading import DEFAULT_TIMEOUT
 from course.grading import assignments
+from course.grading import forkserver
 from course.grading import limits
 from course.grading import runner
 from course.grading import sandbox as sandboxes
 from course.grading.checks import CheckResult
 from course.grading.checks import compare
+from course.grading.probes.files import remove_tree
 from course.grading.source import read_submission
 
 REFERENCE_TIMEOUT = 600.0
@@ -178,17 +179,6 @@ def _not_run(checks, why):
     return tuple(CheckResult(check, False, why) for check in checks)
 
 
-def _remove(path):
-    def make_writable_and_retry(function, failed_path, _):
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(failed_path), 0o700)
-            os.chmod(failed_path, 0o700)
-        with contextlib.suppress(OSError):
-            function(failed_path)
-
-    shutil.rmtree(path, onerror=make_writable_and_retry)
-
-
 def _process_ended(run):
     if run.returncode < 0:
         try:
@@ -271,6 +261,28 @@ class _Grading:
     reference: dict
     scratch: pathlib.Path
     settings: runner.Settings
+    servers: queue.Queue | None  # idle `forkserver.ForkServer`s, or None
+
+    def _run(self, folder, code, expected):
+        if self.servers is None:
+            workdir = self.scratch / folder
+            workdir.mkdir()
+            run = runner.run_child(
+                workdir,
+                self.assignment,
+                self.checks,
+                self.inputs,
+                self.settings,
+                code=code,
+                expected=expected,
+            )
+            remove_tree(workdir)
+            return run
+        server = self.servers.get()
+        try:
+            return server.run(code, expected)
+        finally:
+            self.servers.put(server)
 
     def grade(self, path, submission, folder):
         """The `Result` of one submission (read by `read_submission`)."""
@@ -280,18 +292,11 @@ class _Grading:
         if not any(name in submission.defined for name in self.assignment.answers):
             why = _missing_text(list(self.assignment.answers), submission)
             return self._not_graded(path, folder, submission, "missing", why)
-        workdir = self.scratch / folder
-        workdir.mkdir()
-        run = runner.run_child(
-            workdir,
-            self.assignment,
-            self.checks,
-            self.inputs,
-            self.settings,
-            code=submission.code,
-            expected={name: list(arrays) for name, arrays in self.reference.items()},
+        run = self._run(
+            folder,
+            submission.code,
+            {name: list(arrays) for name, arrays in self.reference.items()},
         )
-        _remove(workdir)
         flags = _flags(submission, run.outcome)
         status, message = _status(
             self.assignment, submission, run, self.settings, flags
@@ -335,15 +340,21 @@ def _reference(assignment, checks, inputs, scratch, settings):
                 f"{check.name}: {reported or run.outcome}\n"
                 f"{run.printed[-3000:]}"
             )
-    _remove(workdir)
+    remove_tree(workdir)
     return {
         name: reported.arrays for name, reported in run.outcome.checks.items()
     }, run.seconds
 
 
-def _isolation(sandbox):
+def _isolation(sandbox, fork_server):
     if sandbox is not None:
-        return f"bubblewrap sandbox ({sandbox.describe()})"
+        how = (
+            "a fork server per job, which imported the libraries once, forked "
+            "each submission's child and confined it (seccomp) before its code ran"
+            if fork_server
+            else "a fresh interpreter per submission"
+        )
+        return f"bubblewrap sandbox ({sandbox.describe()}); {how}"
     return (
         f"{WEAKER_ISOLATION}: submissions ran without the bubblewrap sandbox "
         "(chosen with --weaker-isolation): they could read every file the grader's "
@@ -363,6 +374,7 @@ def grade(
     disk_mb=limits.DEFAULT_DISK_MB,
     sandbox=True,
     jobs=1,
+    fork_server=None,
     public_only=False,
     progress=None,
 ):
@@ -386,6 +398,11 @@ def grade(
         jobs: Submissions graded at the same time, each in its own sandbox
             and control groups (1 without the sandbox, where the grader
             must hunt escaped processes among its own children).
+        fork_server: True grades each job's submissions in children forked
+            by one fork server per job, which imports NumPy and Keras once
+            (`course.grading.forkserver`); False starts a fresh interpreter
+            per submission; None (the default) means True with the sandbox,
+            which the fork server needs.
         public_only: Run only the checks marked public (`course check`).
         progress: Called with `(index, total, Result)` after each one, in
             the order they finish.
@@ -405,6 +422,11 @@ def grade(
     threads meanwhile.
     """
     assignment = assignments.get(assignment)
+    fork_server = sandbox if fork_server is None else fork_server
+    if fork_server and not sandbox:
+        raise ValueError(
+            "the fork server needs the sandbox: without it, pass --fresh-interpreters"
+        )
     if not sandbox and jobs != 1:
         raise ValueError(
             f"--jobs {jobs} needs the sandbox: without it, submissions are graded "
@@ -452,15 +474,35 @@ def grade(
         reference, reference_seconds = _reference(
             assignment, checks, inputs, scratch, settings
         )
-        grading = _Grading(assignment, checks, inputs, reference, scratch, settings)
-        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-            futures = [
-                pool.submit(grading.grade, *job) for job in zip(paths, read, folders)
-            ]
-            for index, future in enumerate(concurrent.futures.as_completed(futures)):
-                if progress is not None:
-                    progress(index, len(paths), future.result())
-            results = [future.result() for future in futures]
+        servers = None
+        if fork_server:
+            servers = queue.Queue()
+            for _ in range(jobs):
+                servers.put(
+                    forkserver.ForkServer(scratch, assignment, checks, inputs, settings)
+                )
+        grading = _Grading(
+            assignment, checks, inputs, reference, scratch, settings, servers
+        )
+        try:
+            with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+                futures = [
+                    pool.submit(grading.grade, *job)
+                    for job in zip(paths, read, folders)
+                ]
+                for index, future in enumerate(
+                    concurrent.futures.as_completed(futures)
+                ):
+                    if progress is not None:
+                        progress(index, len(paths), future.result())
+                results = [future.result() for future in futures]
+        except forkserver.ForkServerError as error:
+            raise GradingError(
+                f"{error}; to grade anyway, pass --fresh-interpreters"
+            ) from error
+        finally:
+            while servers is not None and not servers.empty():
+                servers.get().close()
     return Batch(
         assignment,
         checks,
@@ -468,7 +510,7 @@ def grade(
         float(timeout),
         memory_mb,
         threads,
-        _isolation(settings.sandbox),
+        _isolation(settings.sandbox, fork_server),
         enforced.as_json(),
         round(reference_seconds, 2),
         tuple(results),

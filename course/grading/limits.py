@@ -46,6 +46,18 @@ def _own_cgroups():
     return found
 
 
+def _memory_settings(size):
+    """The memory limit of `size` bytes, no swap, per cgroup version."""
+    return {
+        2: [("memory.max", size), ("memory.swap.max", 0)],
+        1: [("memory.limit_in_bytes", size), ("memory.memsw.limit_in_bytes", size)],
+    }
+
+
+def _pids_settings(count):
+    return {2: [("pids.max", count)], 1: [("pids.max", count)]}
+
+
 class _Group:
     """One fresh cgroup folder for one controller ("memory" or "pids")."""
 
@@ -156,25 +168,32 @@ class ChildLimits:
         self.pids = None
 
     def __enter__(self):
-        size = self.memory_mb * 2**20
-        self.memory = _Group.create(
-            "memory",
-            {
-                2: [("memory.max", size), ("memory.swap.max", 0)],
-                1: [
-                    ("memory.limit_in_bytes", size),
-                    ("memory.memsw.limit_in_bytes", size),
-                ],
-            },
-        )
-        self.pids = _Group.create(
-            "pids",
-            {
-                2: [("pids.max", self.max_processes)],
-                1: [("pids.max", self.max_processes)],
-            },
-        )
+        self.memory = _Group.create("memory", _memory_settings(self.memory_mb * 2**20))
+        self.pids = _Group.create("pids", _pids_settings(self.max_processes))
         return self
+
+    def reserve(self):
+        """Raises each limit by what the groups hold now (a fork server's
+        own share, charged once), so that each child it forks still gets
+        the whole limit for itself."""
+        if self.memory is not None:
+            used = self.memory.read(
+                "memory.current"
+                if self.memory.version == 2
+                else "memory.usage_in_bytes"
+            )
+            size = self.memory_mb * 2**20 + int(used or 0)
+            settings = _memory_settings(size)[self.memory.version]
+            # cgroup v1 wants memory+swap >= memory at every step: raise it first.
+            for name, value in settings[::-1] if self.memory.version == 1 else settings:
+                with contextlib.suppress(OSError):
+                    _write(self.memory.folder / name, value)
+        if self.pids is not None:
+            used = self.pids.read("pids.current")
+            (name, value), *_ = _pids_settings(self.max_processes + int(used or 0))[
+                self.pids.version
+            ]
+            _write(self.pids.folder / name, value)
 
     def __exit__(self, *_):
         for group in (self.memory, self.pids):
@@ -207,17 +226,21 @@ class ChildLimits:
             if group is not None:
                 group.kill()
 
-    def oom_killed(self):
+    def oom_kills(self):
+        """How many processes the kernel killed at the memory limit so far."""
         if self.memory is None:
-            return False
+            return 0
         text = self.memory.read(
             "memory.events" if self.memory.version == 2 else "memory.oom_control"
         )
         for line in text.splitlines():
             key, _, value = line.partition(" ")
             if key == "oom_kill" and value.strip().isdigit():
-                return int(value) > 0
-        return False
+                return int(value)
+        return 0
+
+    def oom_killed(self):
+        return self.oom_kills() > 0
 
     def describe(self, timeout, disk_mb):
         """The `Limits` these groups (or their absence) give."""

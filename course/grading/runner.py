@@ -42,7 +42,7 @@ _PR_GET_CHILD_SUBREAPER = 37
 _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 _BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
-    "from {package}.child import run; run(sys.argv[1:])"
+    "from {package}.{entry} import run; run(sys.argv[1:])"
 )
 
 
@@ -155,7 +155,7 @@ def _children():
     return found
 
 
-def _kill_group(pid):
+def kill_group(pid):
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
 
@@ -175,7 +175,7 @@ def _kill_strays(known):
                 os.waitpid(pid, 0)
 
 
-class _PipeReader(threading.Thread):
+class PipeReader(threading.Thread):
     """Reads a pipe from the child to its end, keeping at most `limit`
     bytes: the first ones (`keep="head"`, the channel) or the last ones
     (`keep="tail"`, what it printed). So a child can neither block on a
@@ -197,26 +197,27 @@ class _PipeReader(threading.Thread):
                     self.data = (self.data + chunk)[-self.limit :]
 
 
-def _command(launch, task_folder):
-    """The child's command line, under `launch` (a `sandbox.Launch`) or
-    without a sandbox (None)."""
+def command(launch, task_folder, entry="child"):
+    """The command line of the probes' module `entry` (`child`, or the fork
+    `server`), under `launch` (a `sandbox.Launch`) or without a sandbox
+    (None)."""
     if launch is not None:
-        bootstrap = _BOOTSTRAP.format(root=sandboxes.GRADER_FOLDER, package="probes")
+        root, package = sandboxes.GRADER_FOLDER, "probes"
         prefix, argument = launch.arguments, sandboxes.TASK_FOLDER
     else:
-        bootstrap = _BOOTSTRAP.format(
-            root=str(_PACKAGE_ROOT), package="course.grading.probes"
-        )
+        root, package = str(_PACKAGE_ROOT), "course.grading.probes"
         prefix, argument = [], str(task_folder)
+    bootstrap = _BOOTSTRAP.format(root=root, package=package, entry=entry)
     return [*prefix, sys.executable, "-I", "-B", "-c", bootstrap, argument]
 
 
-def _write_task(folder, assignment, checks, inputs, code, task):
+def write_task(folder, assignment, checks, inputs, fields):
+    """The task folder `folder` (see `probes.child`) without the code:
+    the check inputs and task.json, with `fields` (the limits, the
+    descriptors, whether it is the reference run) added."""
     (folder / "inputs").mkdir(parents=True)
     for name, array in inputs.items():
         np.save(folder / "inputs" / f"{name}.npy", array, allow_pickle=False)
-    if code is not None:
-        (folder / SUBMISSION_FILE).write_text(code, encoding="utf-8")
     task = {
         "assignment": assignment.name,
         "spec": assignment.probe_spec,
@@ -225,10 +226,39 @@ def _write_task(folder, assignment, checks, inputs, code, task):
         "needs": {check.name: list(check.needs) for check in checks},
         "uses_keras": assignment.uses_keras,
         "inputs": sorted(inputs),
-        "reference": code is None,
-        **task,
+        "file_size_mb": limits.FILE_SIZE_MB,
+        **fields,
     }
     (folder / "task.json").write_text(json.dumps(task))
+
+
+def collect(readers, checks, expected, lost=False):
+    """(outcome, printed) from the `PipeReader`s of a child's channel and
+    output once it has ended; `lost`: the child's end was not seen (its
+    fork server went away), so it never counts as finished."""
+    for reader in readers.values():
+        reader.join(10)
+    parsed = outcome.parse(
+        bytes(readers["channel"].data),
+        checks=[check.name for check in checks],
+        expected=expected,
+        overflow=readers["channel"].overflow,
+    )
+    if lost:
+        parsed = dataclasses.replace(parsed, finished=False)
+    printed = bytes(readers["printed"].data).decode("utf-8", "replace")
+    return parsed, printed
+
+
+def read_pipes(channel, printed):
+    """Started `PipeReader`s of a child's channel and output pipes."""
+    readers = {
+        "channel": PipeReader(channel, MAX_CHANNEL_BYTES, keep="head"),
+        "printed": PipeReader(printed, MAX_OUTPUT_BYTES, keep="tail"),
+    }
+    for reader in readers.values():
+        reader.start()
+    return readers
 
 
 def run_child(workdir, assignment, checks, inputs, settings, code=None, expected=None):
@@ -261,20 +291,21 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
         printed, printed_end = os.pipe()
         stdin, stdin_end = os.pipe()
         os.close(stdin_end)  # an empty standard input
-        _write_task(
+        write_task(
             workdir / "task",
             assignment,
             checks,
             inputs,
-            code,
             {
                 "channel_fd": channel_end,
                 "memory_mb": settings.memory_mb,
-                "file_size_mb": limits.FILE_SIZE_MB,
                 "max_processes": child_limits.rlimit_processes,
                 "threads": settings.threads,
+                "reference": code is None,
             },
         )
+        if code is not None:
+            (workdir / "task" / SUBMISSION_FILE).write_text(code, encoding="utf-8")
         launch = (
             settings.sandbox.launch(workdir / "task", settings.disk_mb)
             if sandboxed
@@ -286,7 +317,7 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
             with launch:
                 process = subprocess.Popen(
                     child_limits.wrap(
-                        _command(launch if sandboxed else None, workdir / "task")
+                        command(launch if sandboxed else None, workdir / "task")
                     ),
                     cwd=home if not sandboxed else "/",
                     env=child_environment(home, settings.threads),
@@ -299,37 +330,24 @@ def run_child(workdir, assignment, checks, inputs, settings, code=None, expected
         finally:
             for descriptor in (stdin, printed_end, channel_end):
                 os.close(descriptor)
-        readers = {
-            "channel": _PipeReader(channel, MAX_CHANNEL_BYTES, keep="head"),
-            "printed": _PipeReader(printed, MAX_OUTPUT_BYTES, keep="tail"),
-        }
-        for reader in readers.values():
-            reader.start()
+        readers = read_pipes(channel, printed)
         try:
             process.wait(settings.timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _kill_group(process.pid)
+            kill_group(process.pid)
             child_limits.kill()
             process.wait()
             if not sandboxed:  # in the sandbox, its PID namespace went with it
                 _kill_strays(known)
         seconds = time.monotonic() - started
-        for reader in readers.values():
-            reader.join(10)
+        parsed, printed = collect(readers, checks, expected)
         out_of_memory = child_limits.oom_killed()
         described = child_limits.describe(
             settings.timeout, settings.disk_mb if sandboxed else None
         )
-    parsed = outcome.parse(
-        bytes(readers["channel"].data),
-        checks=[check.name for check in checks],
-        expected=expected,
-        overflow=readers["channel"].overflow,
-    )
-    printed = bytes(readers["printed"].data).decode("utf-8", "replace")
     return ChildRun(
         process.returncode,
         timed_out,

@@ -196,9 +196,13 @@ class Bubblewrap:
             f"namespaces, no capabilities; outside, the sandbox's user is {user}"
         )
 
-    def launch(self, task_folder, disk_mb):
-        """The `Launch` of a child whose task folder is `task_folder`."""
+    def launch(self, task_folder, disk_mb, as_pid_1=False):
+        """The `Launch` of a child whose task folder is `task_folder`;
+        `as_pid_1`: the command is the sandbox's PID 1 (a fork server, which
+        its children can then neither kill nor stop), with no bwrap init
+        process beside it."""
         launch = Launch(self.executable)
+        launch.arguments += ["--as-pid-1"] if as_pid_1 else []
         launch.arguments += [
             "--unshare-all",
             "--unshare-user",

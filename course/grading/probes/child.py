@@ -15,6 +15,10 @@ Its one argument is a read-only task folder holding:
     inputs/*.npy     the check inputs (weights, sequences, states)
     submission.py    the kept code of the submission (not for the reference)
 
+(A fork server, `probes.server`, runs the same steps in a child it forks
+for each submission: `read_task`, `set_limits`, `read_inputs` and
+`prepare` once, `grade` in each child.)
+
 Before it reads the submission it sets its resource limits and fixes the
 thread counts. It writes one JSON object per line to the channel, a pipe
 the parent reads (`course.grading.outcome` parses it):
@@ -110,14 +114,13 @@ def _prepare_keras(threads):
         )
 
 
-def _load_submission(path, names):
-    """Executes submission.py as a module named `submission`; returns the
-    answers it defines."""
+def _load_submission(code, names):
+    """Executes the submission's code as a module named `submission`;
+    returns the answers it defines."""
     module = types.ModuleType("submission")
     module.__file__ = SUBMISSION_FILE
     sys.modules["submission"] = module
-    code = compile(path.read_text(encoding="utf-8"), SUBMISSION_FILE, "exec")
-    exec(code, module.__dict__)
+    exec(compile(code, SUBMISSION_FILE, "exec"), module.__dict__)
     return {name: module.__dict__[name] for name in names if name in module.__dict__}
 
 
@@ -169,27 +172,36 @@ def _run_checks(task, answers, inputs, channel):
         channel.send("check", name=name, **fields)
 
 
-def main(argv):
-    """Entry point: `argv` is [TASK_FOLDER]. Returns the exit status."""
-    folder = pathlib.Path(argv[0])
-    task = json.loads((folder / "task.json").read_text())
-    channel = Channel(task["channel_fd"])
-    set_limits(task)
+def read_task(folder):
+    """The task file of the task folder `folder`."""
+    return json.loads((folder / "task.json").read_text())
 
+
+def read_inputs(folder, task):
+    """Dict name -> array: the check inputs in the task folder `folder`."""
     import numpy as np
 
-    inputs = {
+    return {
         name: np.load(folder / "inputs" / f"{name}.npy", allow_pickle=False)
         for name in task["inputs"]
     }
+
+
+def prepare(task):
+    """What every run of `task` needs before it reads any code: Keras with
+    the fixed thread counts, where the assignment uses it."""
     if task["uses_keras"]:
         _prepare_keras(task["threads"])
 
-    if task["reference"]:
+
+def grade(task, inputs, code, channel):
+    """Runs `code` (a submission's, or None for the reference answers)
+    through the task's checks and reports to `channel`."""
+    if code is None:
         answers = _reference_answers(task["assignment"])
     else:
         try:
-            answers = _load_submission(folder / SUBMISSION_FILE, task["answers"])
+            answers = _load_submission(code, task["answers"])
         except BaseException as error:  # noqa: BLE001 - anything the code raises
             channel.send(
                 "import_error",
@@ -197,11 +209,24 @@ def main(argv):
                 memory=isinstance(error, MemoryError),
             )
             channel.send("finished")
-            return 0
+            return
         channel.send("loaded", missing=[n for n in task["answers"] if n not in answers])
-
     _run_checks(task, answers, inputs, channel)
     channel.send("finished")
+
+
+def main(argv):
+    """Entry point: `argv` is [TASK_FOLDER]. Returns the exit status."""
+    folder = pathlib.Path(argv[0])
+    task = read_task(folder)
+    channel = Channel(task["channel_fd"])
+    set_limits(task)
+    inputs = read_inputs(folder, task)
+    prepare(task)
+    code = None
+    if not task["reference"]:
+        code = (folder / SUBMISSION_FILE).read_text(encoding="utf-8")
+    grade(task, inputs, code, channel)
     return 0
 
 

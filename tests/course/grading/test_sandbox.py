@@ -1,6 +1,7 @@
 """The sandbox against a hostile class: every hole a hostile submission
 found before bubblewrap, as a sample submission, graded in one batch with
-two correct submissions, in three orders at once, two submissions at a time.
+two correct submissions, in three orders at once, two submissions at a time,
+with a fresh interpreter per submission and with the default fork server.
 
 Around the batches the test keeps canaries: a 0600 file of the grader's
 user and a classmate's file beside the submissions, the modes and times of
@@ -12,6 +13,11 @@ any report, no mode or time changed, no listener received a byte and no
 process of the batch is left. The same samples graded with
 --weaker-isolation do read the secret and reach the listeners, which shows
 that the canaries catch what they are meant to catch.
+
+The fork server's own tests grade submissions one after another in one
+sandbox: a child finds no earlier submission's code in its memory, and one
+that leaves files, processes and IPC objects behind and signals the server
+leaves nothing for the next.
 """
 
 import ast
@@ -39,6 +45,7 @@ SECRET = "grader-secret-7c1e, not for students"
 CLASSMATE = "classmate-answer-52aa"
 MEMORY_MB, DISK_MB, TIMEOUT = 256, 64, 10
 KERAS_LIMITS = ("--timeout", "180", "--memory", "2048")
+MODES = {"fresh": ("--fresh-interpreters",), "fork-server": ()}
 CORRECT = ("elman_correct.py", "01_elman_bptt.ipynb")
 # sample -> (status, score, a regular expression the message or feedback matches)
 HOSTILE = {
@@ -193,14 +200,16 @@ def _batch_processes():
             arguments = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"probes" in arguments and b".child import run" in arguments:
+        if b"probes" in arguments and re.search(
+            rb"\.(child|server) import run", arguments
+        ):
             found.append(pid)
     return found
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("hostile")
+@pytest.fixture(scope="module", params=MODES)
+def hostile(tmp_path_factory, request):
+    tmp_path = tmp_path_factory.mktemp(f"hostile-{request.param}")
     folder = _class_folder(tmp_path)
     listeners = Listeners(tmp_path)
     names = [*HOSTILE, *CORRECT]
@@ -212,11 +221,13 @@ def hostile(tmp_path_factory):
     before = {path: _stat(path) for path in watched}
     # two at a time in each batch: neighbours in the sandbox, not only in order
     processes = [
-        _grade(folder, out, order, "--jobs", "2") for out, order in zip(outs, orders)
+        _grade(folder, out, order, "--jobs", "2", *MODES[request.param])
+        for out, order in zip(outs, orders)
     ]
     results = [process.communicate(timeout=900) for process in processes]
     listeners.close()
     return {
+        "mode": request.param,
         "outs": outs,
         "orders": orders,
         "results": results,
@@ -308,7 +319,77 @@ def test_the_batch_records_the_sandbox(hostile):
     summary = json.loads((hostile["outs"][0] / "grading.json").read_text())
     assert summary["isolated"] is True
     assert summary["isolation"].startswith("bubblewrap sandbox")
+    how = {"fresh": "a fresh interpreter per submission", "fork-server": "fork server"}
+    assert how[hostile["mode"]] in summary["isolation"]
     assert "Graded with weaker isolation" not in _reports(hostile["outs"][0])
+
+
+CARRIER = """import numpy as np
+
+TOKEN = "{token}"
+
+
+def elman_forward(x, h0, U, W, b, V, c):
+    assert TOKEN  # kept: the grader keeps what the answers use
+    return np.zeros((*x.shape[:2], W.shape[0])), np.zeros((*x.shape[:2], V.shape[1]))
+
+
+elman_loss = elman_bptt = elman_forward
+"""
+TOKEN = re.compile(r"canary-of-[0-9a-f]{16}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_child_cannot_find_an_earlier_submission_in_its_memory(tmp_path, mode):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    names = []
+    for index in range(4):
+        names.append(f"carrier{index}.py")
+        token = f"canary-of-{0xC0FFEE00 + index:016x}"
+        (folder / names[-1]).write_text(CARRIER.format(token=token))
+    shutil.copy(SUBMISSIONS / "elman_reads_memory.py", folder)
+    names.insert(3, "elman_reads_memory.py")  # after three carriers, before one
+    out = tmp_path / "out"
+    process = _grade(folder, out, names, "--jobs", "1", *MODES[mode])
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    for name in names[:3] + names[4:]:
+        assert (_rows(out)[name]["status"], _rows(out)[name]["score"]) == ("ok", "1")
+    found = set(TOKEN.findall(_feedback(out, "elman_reads_memory.py")))
+    # its own token is the positive control: the search does find code
+    assert found == {"canary-of-00000000feedface"}, _feedback(
+        out, "elman_reads_memory.py"
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_child_leaves_nothing_for_the_next(tmp_path, mode):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    names = ["elman_leaves_things.py", "leaves_again.py", "elman_correct.py"]
+    shutil.copy(SUBMISSIONS / names[0], folder / names[0])
+    shutil.copy(SUBMISSIONS / names[0], folder / names[1])
+    shutil.copy(SUBMISSIONS / names[2], folder / names[2])
+    out = tmp_path / "out"
+    process = _grade(folder, out, names, "--jobs", "1", *MODES[mode])
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    for name in names[:2]:  # both see their own leftovers and none of another's
+        feedback = _feedback(out, name)
+        for seen in (
+            "own files: True",
+            "earlier files: []",
+            "earlier processes: False",
+            "own processes: True",
+            "earlier shm: False",
+        ):
+            assert seen in feedback, feedback
+        if mode == "fork-server":  # refused by the child's seccomp filter
+            assert "made shm: False; made key: False" in feedback, feedback
+    row = _rows(out)["elman_correct.py"]
+    assert (row["status"], row["score"]) == ("ok", "10"), row
+    assert _batch_processes() == []
 
 
 def test_without_the_sandbox_the_canaries_do_catch_the_holes(tmp_path):
