@@ -8,14 +8,19 @@ student's own kernel and can be patched by it):
   definitions (found by name, magics stripped), syntax errors, and the
   flags for an instructor's review (wrapping the built-in layer, patching
   modules, reading the environment ...).
-- `runner`, `sandbox`, `limits`: each submission runs in a fresh, isolated
-  interpreter inside a bubblewrap sandbox (read-only Python installation,
-  a private size-limited working folder, its own PID and network
-  namespaces: no other file, process or host socket in view) and its own
-  control groups (memory and processes of the whole tree), with a
-  wall-clock timeout, CPU only, fixed thread counts and a scrubbed
-  environment. Without a sandbox the grader refuses, unless weaker
-  isolation is asked for explicitly.
+- `runner`, `sandbox`, `limits`: each submission runs in its own child
+  process inside a bubblewrap sandbox (read-only Python installation, a
+  private size-limited working folder, its own PID and network
+  namespaces: no other file, process or host socket in view) and control
+  groups (memory and processes of the whole tree), with a wall-clock
+  timeout, CPU only, fixed thread counts and a scrubbed environment.
+  Without a sandbox the grader refuses, unless weaker isolation is asked
+  for explicitly.
+- `forkserver`: by default, one fork server per job, in that job's
+  sandbox, imports NumPy and Keras once and forks each submission's child
+  from there, confined before it reads the code (`probes.server`); with
+  `--fresh-interpreters` (and always without the sandbox) each child is a
+  fresh interpreter instead.
 - `probes`: the child side, the only part of the grader the sandbox sees:
   it runs the answers through the assignment's probes and sends numeric
   arrays and a JSON line per event over a pipe; nothing is unpickled and
@@ -29,7 +34,9 @@ student's own kernel and can be patched by it):
 - `release`: student notebooks from solution notebooks.
 """
 
-DEFAULT_TIMEOUT = 120.0  # wall-clock seconds per submission, start-up included
+DEFAULT_TIMEOUT = (
+    120.0  # wall-clock seconds per submission (a fresh one's start-up included)
+)
 DEFAULT_MEMORY_MB = 2048  # memory of a child's whole process tree
 PUBLIC_SEED = 1234  # the inputs of `course check` (graded batches draw their own)
 

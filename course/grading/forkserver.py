@@ -115,16 +115,23 @@ class ForkServer:
             out_of_memory = self.limits.oom_killed()
             self.close()
             self.printed.join(10)
-            why = (report or {}).get("refused") or (
-                f"it ran out of memory (the limit is {settings.memory_mb} MiB)"
-                if out_of_memory
-                else "it ended: "
-                + bytes(self.printed.data).decode("utf-8", "replace")[-2000:]
-            )
             raise ForkServerError(
-                f"the fork server of {self.assignment.name} did not start: {why}"
+                f"the fork server of {self.assignment.name} did not start: "
+                + self._why_not(report, out_of_memory)
             )
         self.limits.reserve()
+
+    def _why_not(self, report, out_of_memory):
+        printed = bytes(self.printed.data).decode("utf-8", "replace").strip()
+        last = printed.splitlines()[-1] if printed else "no output"
+        if isinstance(report, dict) and report.get("refused"):
+            return f"it refused to serve: {report['refused']}"
+        if out_of_memory or "MemoryError" in last:
+            return (
+                f"it ran out of memory importing the libraries (the limit is "
+                f"{self.settings.memory_mb} MiB): raise --memory"
+            )
+        return f"it ended ({last})"
 
     def _report(self, timeout):
         """The server's next report (a dict), or None where it went or
