@@ -102,7 +102,7 @@ def refusals(channel_fd):
     found += [
         f"{folder} is on sys.path and writable"
         for folder in sys.path
-        if not folder or os.access(folder or ".", os.W_OK)
+        if not folder or os.access(folder, os.W_OK)
     ]
     for line in pathlib.Path("/proc/self/maps").read_text().splitlines():
         fields = line.split()
