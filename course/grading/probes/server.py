@@ -90,15 +90,27 @@ def _prctl(option, value):
         raise OSError(ctypes.get_errno(), f"prctl({option}, {value})")
 
 
-def refusals(channel_fd):
+def _hold_descriptors(control_fd, channel_fd):
+    """Closes every descriptor the server inherited but its standard streams
+    and the control socket, which it moves off `channel_fd` where the
+    parent's numbering put it there, and holds `channel_fd` with /dev/null,
+    so that nothing the imports open lands where each child puts its
+    channel. Returns the control socket's descriptor."""
+    if control_fd == channel_fd:
+        control_fd = os.dup(control_fd)
+    os.closerange(3, control_fd)
+    os.closerange(control_fd + 1, os.sysconf("SC_OPEN_MAX"))
+    placeholder = os.open(os.devnull, os.O_RDONLY)
+    if placeholder != channel_fd:
+        os.dup2(placeholder, channel_fd, inheritable=False)
+        os.close(placeholder)
+    return control_fd
+
+
+def refusals():
     """Why this process must not serve (empty where it may): anything a
     child could write that the server would read again."""
     found = [] if os.getpid() == 1 else ["it is not the sandbox's PID 1"]
-    try:
-        os.fstat(channel_fd)
-        found.append(f"descriptor {channel_fd}, the children's channel, is in use")
-    except OSError:
-        pass
     found += [
         f"{folder} is on sys.path and writable"
         for folder in sys.path
@@ -201,7 +213,9 @@ def serve(argv):
     """Entry point: `argv` is [TASK_FOLDER]. Returns the exit status."""
     folder = pathlib.Path(argv[0])
     task = read_task(folder)
-    control = socket.socket(fileno=task["control_fd"])
+    control = socket.socket(
+        fileno=_hold_descriptors(task["control_fd"], task["channel_fd"])
+    )
     set_limits(task)
     inputs = read_inputs(folder, task)
     prepare(task)
@@ -213,7 +227,7 @@ def serve(argv):
     from . import elman  # noqa: F401
 
     os.chdir("/")
-    refused = refusals(task["channel_fd"])
+    refused = refusals()
     if refused:
         control.sendall(json.dumps({"refused": "; ".join(refused)}).encode() + b"\n")
         return 1

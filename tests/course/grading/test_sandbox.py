@@ -140,9 +140,9 @@ def _class_folder(tmp_path):
     return folder
 
 
-def _grade(folder, out, names, *options, env=None):
-    command = [
-        str(COURSE),
+def _arguments(folder, out, names, *options):
+    """The arguments of `course grade` for these submissions."""
+    return [
         "grade",
         "elman_bptt",
         *(str(folder / name) for name in names),
@@ -158,8 +158,11 @@ def _grade(folder, out, names, *options, env=None):
         str(DISK_MB),
         *options,
     ]
+
+
+def _grade(folder, out, names, *options, env=None):
     return subprocess.Popen(
-        command,
+        [str(COURSE), *_arguments(folder, out, names, *options)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -390,6 +393,46 @@ def test_a_child_leaves_nothing_for_the_next(tmp_path, mode):
     row = _rows(out)["elman_correct.py"]
     assert (row["status"], row["score"]) == ("ok", "10"), row
     assert _batch_processes() == []
+
+
+BUSY_CHANNEL = """
+import os, socket, sys
+
+from course import cli
+from course.grading import forkserver
+
+pair = socket.socketpair
+
+
+def socketpair():  # the server's end numbered as the children's channel
+    parent_end, server_end = pair()
+    os.dup2(server_end.fileno(), forkserver.CHANNEL_FD)
+    server_end.close()
+    return parent_end, socket.socket(fileno=forkserver.CHANNEL_FD)
+
+
+socket.socketpair = socketpair
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_the_fork_server_serves_whatever_numbers_its_descriptors_get(tmp_path):
+    # a busy grader may hand the server its socket as the children's channel
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(SUBMISSIONS / "elman_correct.py", folder)
+    out = tmp_path / "out"
+    arguments = _arguments(folder, out, ["elman_correct.py"], "--jobs", "1")
+    done = subprocess.run(
+        [sys.executable, "-c", BUSY_CHANNEL, *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    row = _rows(out)["elman_correct.py"]
+    assert (row["status"], row["score"]) == ("ok", "10"), row
 
 
 def test_without_the_sandbox_the_canaries_do_catch_the_holes(tmp_path):
