@@ -113,19 +113,25 @@ class ForkServer:
         report = self._report(STARTUP_TIMEOUT)
         if not report or not report.get("ready"):
             out_of_memory = self.limits.oom_killed()
+            silent = self.process.poll() is None
             self.close()
             self.printed.join(10)
             raise ForkServerError(
                 f"the fork server of {self.assignment.name} did not start: "
-                + self._why_not(report, out_of_memory)
+                + self._why_not(report, out_of_memory, silent)
             )
         self.limits.reserve()
 
-    def _why_not(self, report, out_of_memory):
+    def _why_not(self, report, out_of_memory, silent):
         printed = bytes(self.printed.data).decode("utf-8", "replace").strip()
         last = printed.splitlines()[-1] if printed else "no output"
         if isinstance(report, dict) and report.get("refused"):
             return f"it refused to serve: {report['refused']}"
+        if silent and not out_of_memory:
+            return (
+                f"it was not ready within {STARTUP_TIMEOUT:g} s (a machine this "
+                "busy may grade faster with fewer --jobs)"
+            )
         if out_of_memory or "MemoryError" in last:
             return (
                 f"it ran out of memory importing the libraries (the limit is "

@@ -395,12 +395,17 @@ def test_a_child_leaves_nothing_for_the_next(tmp_path, mode):
     assert _batch_processes() == []
 
 
-BUSY_CHANNEL = """
+CHANGED_GRADER = """
 import os, socket, sys
 
 from course import cli
 from course.grading import forkserver
 
+{change}
+
+sys.exit(cli.main(sys.argv[1:]))
+"""
+BUSY_CHANNEL = """
 pair = socket.socketpair
 
 
@@ -412,27 +417,44 @@ def socketpair():  # the server's end numbered as the children's channel
 
 
 socket.socketpair = socketpair
-sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-def test_the_fork_server_serves_whatever_numbers_its_descriptors_get(tmp_path):
-    # a busy grader may hand the server its socket as the children's channel
+def _grade_changed(change, tmp_path):
+    """`course grade` of one correct submission, by a grader with `change`
+    made to it."""
     folder = tmp_path / "class"
     folder.mkdir()
     shutil.copy(SUBMISSIONS / "elman_correct.py", folder)
-    out = tmp_path / "out"
-    arguments = _arguments(folder, out, ["elman_correct.py"], "--jobs", "1")
-    done = subprocess.run(
-        [sys.executable, "-c", BUSY_CHANNEL, *arguments],
+    arguments = _arguments(
+        folder, tmp_path / "out", ["elman_correct.py"], "--jobs", "1"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", CHANGED_GRADER.format(change=change), *arguments],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=300,
     )
+
+
+def test_the_fork_server_serves_whatever_numbers_its_descriptors_get(tmp_path):
+    # a busy grader may hand the server its socket as the children's channel
+    done = _grade_changed(BUSY_CHANNEL, tmp_path)
     assert done.returncode == 0, done.stderr
-    row = _rows(out)["elman_correct.py"]
+    row = _rows(tmp_path / "out")["elman_correct.py"]
     assert (row["status"], row["score"]) == ("ok", "10"), row
+
+
+def test_a_fork_server_that_does_not_start_stops_the_batch_with_a_hint(tmp_path):
+    done = _grade_changed("forkserver.STARTUP_TIMEOUT = 0.001", tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    assert (
+        "the fork server of elman_bptt did not start: it was not ready within "
+        "0.001 s" in done.stderr
+    ), done.stderr
+    assert "pass --fresh-interpreters" in done.stderr, done.stderr
 
 
 def test_without_the_sandbox_the_canaries_do_catch_the_holes(tmp_path):
