@@ -25,8 +25,9 @@ What keeps one submission from reaching the next:
 
 - the server never reads a submission's code (only the forked child reads
   the memfd), so no child finds an earlier one in the memory it inherits;
-- before it serves, it refuses to where a child could change what the
-  server reads again: a writable folder on `sys.path`, a writable shared
+- it closes every descriptor it inherited but the control socket, and
+  refuses to serve where a child could change what the server reads
+  again: a writable folder on `sys.path`, a writable shared
   mapping; it then runs from `/`, imports nothing more, ignores SIGINT
   (the one signal Python handles), and is not dumpable, so a child (the
   same user) can neither trace it nor read or write its memory or
