@@ -414,7 +414,8 @@ def grade(
         ValueError: An unknown assignment or a bad setting.
         FileNotFoundError: A submission path that does not exist.
         SandboxUnavailable: `sandbox` is True and there is no sandbox.
-        GradingError: The reference run failed.
+        GradingError: The reference run failed, or a fork server did not
+            start (the message says why).
 
     On Linux the calling process adopts the orphans of the children while it
     grades and, without the sandbox, kills any new child process it finds
