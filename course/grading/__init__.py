@@ -34,9 +34,8 @@ student's own kernel and can be patched by it):
 - `release`: student notebooks from solution notebooks.
 """
 
-DEFAULT_TIMEOUT = (
-    120.0  # wall-clock seconds per submission (a fresh one's start-up included)
-)
+# Wall-clock seconds per submission (a fresh interpreter's start-up included).
+DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 2048  # memory of a child's whole process tree
 PUBLIC_SEED = 1234  # the inputs of `course check` (graded batches draw their own)
 
